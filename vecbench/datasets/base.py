@@ -1,0 +1,40 @@
+"""The in-memory dataset every loader returns and every benchmark consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vecbench.indexes.base import Metric
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Base vectors, query vectors and their metric; arrays may be memory-mapped (read-only).
+
+    ``neighbors``/``distances`` hold ground truth that shipped with the file (ann-benchmarks HDF5),
+    used to cross-check our own exact computation. ``fingerprint`` identifies the content, so caches
+    and result rows can tell two datasets apart even under the same name.
+    """
+
+    name: str
+    base: np.ndarray
+    queries: np.ndarray
+    metric: Metric
+    fingerprint: str
+    neighbors: np.ndarray | None = None
+    distances: np.ndarray | None = None
+    source: str = ""
+
+    @property
+    def dim(self) -> int:
+        return int(self.base.shape[1])
+
+    @property
+    def n_base(self) -> int:
+        return int(self.base.shape[0])
+
+    @property
+    def n_queries(self) -> int:
+        return int(self.queries.shape[0])

@@ -1,0 +1,14 @@
+"""Index adapters: one protocol, one module per library family, a lazy registry."""
+
+from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, ParamSpec, SearchResult
+from vecbench.indexes.registry import adapter_names, get_adapter_class
+
+__all__ = [
+    "Capabilities",
+    "IndexAdapter",
+    "Metric",
+    "ParamSpec",
+    "SearchResult",
+    "adapter_names",
+    "get_adapter_class",
+]

@@ -1,0 +1,263 @@
+"""The one protocol every index adapter follows.
+
+Adapters follow sklearn's estimator contract: the constructor only stores (validated) keyword
+parameters, all work happens in ``build``, and query-time parameters are set on a built index so that
+one build serves every query point of a sweep. Optional behaviour is declared in ``Capabilities``
+and checked by the runner; nothing is discovered by probing attributes.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vecbench.errors import ConfigError, UnsupportedError, closest_hint
+
+
+class Metric(str, Enum):
+    """Distance metrics; ``angular`` is cosine distance (vectors are normalised on copies)."""
+
+    EUCLIDEAN = "euclidean"
+    INNER_PRODUCT = "inner_product"
+    ANGULAR = "angular"
+
+    @classmethod
+    def parse(cls, value: str | Metric) -> Metric:
+        if isinstance(value, Metric):
+            return value
+        aliases = {"l2": cls.EUCLIDEAN, "ip": cls.INNER_PRODUCT, "dot": cls.INNER_PRODUCT, "cosine": cls.ANGULAR}
+        key = str(value).strip().lower()
+        if key in aliases:
+            return aliases[key]
+        try:
+            return cls(key)
+        except ValueError:
+            raise ConfigError(
+                f"unknown metric '{value}'{closest_hint(key, [m.value for m in cls])}; "
+                f"use one of: {', '.join(m.value for m in cls)}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an adapter can do, declared up front so the runner can refuse rather than probe."""
+
+    metrics: frozenset[Metric]
+    add: bool = False
+    delete: bool = False
+    native_filter: bool = False
+    thread_control: bool = False
+    # The query parameter whose increase should never lower recall (used by the conformance suite).
+    effort_param: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared build or query parameter: its type, default and allowed range."""
+
+    type: type
+    default: Any
+    help: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] | None = None
+
+    def coerce(self, adapter: str, name: str, value: Any) -> Any:
+        """Return ``value`` converted to the declared type, or raise a one-line ConfigError."""
+        expected = self.type
+        if expected is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{adapter}: parameter '{name}' must be true or false, got {value!r}")
+            return value
+        if expected is int:
+            if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+                raise ConfigError(f"{adapter}: parameter '{name}' must be an integer, got {value!r}")
+            value = int(value)
+        elif expected is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"{adapter}: parameter '{name}' must be a number, got {value!r}")
+            value = float(value)
+        elif expected is str and not isinstance(value, str):
+            raise ConfigError(f"{adapter}: parameter '{name}' must be a string, got {value!r}")
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(
+                f"{adapter}: parameter '{name}'={value!r} is not allowed; use one of {list(self.choices)}"
+            )
+        if self.minimum is not None and value < self.minimum:
+            raise ConfigError(f"{adapter}: parameter '{name}'={value!r} is below its minimum {self.minimum:g}")
+        if self.maximum is not None and value > self.maximum:
+            raise ConfigError(f"{adapter}: parameter '{name}'={value!r} is above its maximum {self.maximum:g}")
+        return value
+
+
+def resolve_params(adapter: str, specs: Mapping[str, ParamSpec], given: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``given`` against ``specs`` and fill in defaults; unknown names suggest the closest."""
+    unknown = [name for name in given if name not in specs]
+    if unknown:
+        name = unknown[0]
+        raise ConfigError(f"{adapter}: unknown parameter '{name}'{closest_hint(name, specs)}")
+    resolved = {name: spec.default for name, spec in specs.items()}
+    for name, value in given.items():
+        resolved[name] = specs[name].coerce(adapter, name, value)
+    return resolved
+
+
+@dataclass
+class SearchResult:
+    """Neighbour ids (int64, -1 pads) and the library's own distances or scores (float32)."""
+
+    ids: np.ndarray
+    distances: np.ndarray
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class IndexAdapter(abc.ABC):
+    """Base class of every adapter. Subclasses declare ``name``, ``capabilities`` and param specs.
+
+    Life cycle: ``Adapter(metric, **build_params)`` -> ``check_data(n, dim)`` -> ``build(data)``
+    -> ``set_query_params(**query_params)`` -> ``search_batch`` / ``search_one`` (repeatable).
+    """
+
+    name: ClassVar[str]
+    capabilities: ClassVar[Capabilities]
+    build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {}
+    query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {}
+
+    def __init__(self, metric: Metric | str, **build_params: Any) -> None:
+        self.metric = Metric.parse(metric)
+        if self.metric not in self.capabilities.metrics:
+            supported = ", ".join(sorted(m.value for m in self.capabilities.metrics))
+            raise UnsupportedError(
+                f"adapter '{self.name}' does not support metric '{self.metric.value}'; it supports: {supported}"
+            )
+        self.build_params = resolve_params(self.name, self.build_param_specs, build_params)
+        self.query_params = resolve_params(self.name, self.query_param_specs, {})
+        self.num_threads = 1
+        self.is_built = False
+        self.n_items = 0
+        self.dim = 0
+
+    # ---- validation that needs the data's shape, run before any expensive work -------------
+    def check_data(self, n_items: int, dim: int) -> None:
+        """Raise ConfigError when build parameters cannot work for data of this shape."""
+
+    # ---- building -------------------------------------------------------------------------
+    def build(self, data: np.ndarray) -> None:
+        """Build the index over ``data`` (n, d) float32. The caller's array is never modified."""
+        data = np.asarray(data)
+        if data.ndim != 2 or data.shape[0] == 0:
+            raise ValueError(f"{self.name}: build needs a non-empty 2-d array, got shape {data.shape}")
+        self.check_data(data.shape[0], data.shape[1])
+        self.n_items, self.dim = int(data.shape[0]), int(data.shape[1])
+        self._build(self.prepare_vectors(data))
+        self.is_built = True
+        self.set_query_params(**self.query_params)
+
+    @abc.abstractmethod
+    def _build(self, data: np.ndarray) -> None:
+        """Library-specific build on prepared (possibly normalised) float32 vectors."""
+
+    # ---- querying -------------------------------------------------------------------------
+    def set_query_params(self, **params: Any) -> None:
+        """Validate and apply query-time parameters on the built index."""
+        resolved = resolve_params(self.name, self.query_param_specs, {**self.query_params, **params})
+        self.query_params = resolved
+        if self.is_built:
+            self._apply_query_params(resolved)
+
+    def _apply_query_params(self, params: Mapping[str, Any]) -> None:
+        """Library-specific: push query parameters into the built index."""
+
+    def set_num_threads(self, n_threads: int) -> None:
+        """Set the threads used by searches; adapters without thread control accept only 1."""
+        if n_threads != 1 and not self.capabilities.thread_control:
+            raise UnsupportedError(f"adapter '{self.name}' searches single-threaded only; set threads: 1")
+        self.num_threads = int(n_threads)
+        self._apply_threads(self.num_threads)
+
+    def _apply_threads(self, n_threads: int) -> None:
+        """Library-specific thread setting."""
+
+    def prepare_vectors(self, vectors: np.ndarray) -> np.ndarray:
+        """Return a C-contiguous float32 copy-or-view fit for the library (normalised for angular).
+
+        The harness calls this once, outside any timed region, so searches time only the library.
+        """
+        out = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.metric is Metric.ANGULAR and self.normalise_for_angular:
+            norms = np.linalg.norm(out, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            out = out / norms  # a new array: the caller's is untouched
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+    # Adapters whose library handles angular natively (annoy) set this False.
+    normalise_for_angular: ClassVar[bool] = True
+
+    def search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
+        """Search many queries at once; ``queries`` are raw (not yet prepared)."""
+        return self.search_prepared(self.prepare_vectors(queries), k)
+
+    def search_one(self, query: np.ndarray, k: int) -> SearchResult:
+        """Search a single raw query vector (1-d)."""
+        prepared = self.prepare_vectors(np.asarray(query).reshape(1, -1))
+        return self.search_one_prepared(prepared[0], k)
+
+    def search_prepared(self, queries: np.ndarray, k: int) -> SearchResult:
+        """Search queries already passed through ``prepare_vectors``: what the harness times."""
+        self._require_built()
+        return self._search_batch(queries, k)
+
+    def search_one_prepared(self, query: np.ndarray, k: int) -> SearchResult:
+        """Search one prepared query (1-d): what per-query latency times."""
+        return self._search_one(query, k)
+
+    @abc.abstractmethod
+    def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
+        """Library-specific batch search: ids (nq, k) int64 with -1 padding, distances (nq, k)."""
+
+    def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
+        """Library-specific single search; default delegates to a batch of one."""
+        result = self._search_batch(query.reshape(1, -1), k)
+        return SearchResult(result.ids[0], result.distances[0], result.extra)
+
+    # ---- optional add / delete (declared in capabilities) ---------------------------------
+    def add(self, vectors: np.ndarray) -> np.ndarray:
+        """Append vectors; returns their new ids. Only for adapters that declare ``add``."""
+        raise UnsupportedError(f"adapter '{self.name}' does not support add")
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Remove items by id. Only for adapters that declare ``delete``."""
+        raise UnsupportedError(f"adapter '{self.name}' does not support delete")
+
+    # ---- what the index costs -------------------------------------------------------------
+    @abc.abstractmethod
+    def index_bytes(self) -> int | None:
+        """Size of the index in bytes as the library reports it or as serialised; None if unknown."""
+
+    def distance_computations(self) -> int | None:
+        """Distance computations since the last ``reset_counters``, where the library exposes them."""
+        return None
+
+    def reset_counters(self) -> None:
+        """Reset library statistics counters (distance computations)."""
+
+    def _require_built(self) -> None:
+        if not self.is_built:
+            raise RuntimeError(f"{self.name}: call build() before searching")
+
+
+AdapterFactory = Callable[..., IndexAdapter]
+
+
+def pad_ids(ids: np.ndarray, k: int) -> np.ndarray:
+    """Right-pad an id array with -1 up to k columns (libraries that return fewer than k)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.shape[-1] >= k:
+        return ids[..., :k]
+    pad = np.full((*ids.shape[:-1], k - ids.shape[-1]), -1, dtype=np.int64)
+    return np.concatenate([ids, pad], axis=-1)

@@ -1,0 +1,1 @@
+"""Metrics: pure functions over raw arrays, each declaring its name, unit and direction."""
