@@ -28,7 +28,8 @@ class UnsupportedError(VecbenchError):
 def closest_hint(name: str, known: Iterable[str]) -> str:
     """Return ' (did you mean X?)' for the nearest known name, or a list of the known names."""
     options = sorted(known)
-    match = difflib.get_close_matches(name, options, n=1, cutoff=0.5)
+    same_but_case = [option for option in options if option.lower() == name.lower()]
+    match = same_but_case or difflib.get_close_matches(name, options, n=1, cutoff=0.5)
     if match:
         return f" (did you mean '{match[0]}'?)"
     return f" (known: {', '.join(options)})" if options else ""

@@ -30,7 +30,12 @@ class Metric(str, Enum):
     def parse(cls, value: str | Metric) -> Metric:
         if isinstance(value, Metric):
             return value
-        aliases = {"l2": cls.EUCLIDEAN, "ip": cls.INNER_PRODUCT, "dot": cls.INNER_PRODUCT, "cosine": cls.ANGULAR}
+        aliases = {
+            "l2": cls.EUCLIDEAN,
+            "ip": cls.INNER_PRODUCT,
+            "dot": cls.INNER_PRODUCT,
+            "cosine": cls.ANGULAR,
+        }
         key = str(value).strip().lower()
         if key in aliases:
             return aliases[key]
@@ -89,9 +94,13 @@ class ParamSpec:
                 f"{adapter}: parameter '{name}'={value!r} is not allowed; use one of {list(self.choices)}"
             )
         if self.minimum is not None and value < self.minimum:
-            raise ConfigError(f"{adapter}: parameter '{name}'={value!r} is below its minimum {self.minimum:g}")
+            raise ConfigError(
+                f"{adapter}: parameter '{name}'={value!r} is below its minimum {self.minimum:g}"
+            )
         if self.maximum is not None and value > self.maximum:
-            raise ConfigError(f"{adapter}: parameter '{name}'={value!r} is above its maximum {self.maximum:g}")
+            raise ConfigError(
+                f"{adapter}: parameter '{name}'={value!r} is above its maximum {self.maximum:g}"
+            )
         return value
 
 
@@ -133,7 +142,8 @@ class IndexAdapter(abc.ABC):
         if self.metric not in self.capabilities.metrics:
             supported = ", ".join(sorted(m.value for m in self.capabilities.metrics))
             raise UnsupportedError(
-                f"adapter '{self.name}' does not support metric '{self.metric.value}'; it supports: {supported}"
+                f"adapter '{self.name}' does not support metric '{self.metric.value}'; "
+                f"it supports: {supported}"
             )
         self.build_params = resolve_params(self.name, self.build_param_specs, build_params)
         self.query_params = resolve_params(self.name, self.query_param_specs, {})
@@ -143,7 +153,7 @@ class IndexAdapter(abc.ABC):
         self.dim = 0
 
     # ---- validation that needs the data's shape, run before any expensive work -------------
-    def check_data(self, n_items: int, dim: int) -> None:
+    def check_data(self, n_items: int, dim: int) -> None:  # noqa: B027 (optional hook)
         """Raise ConfigError when build parameters cannot work for data of this shape."""
 
     # ---- building -------------------------------------------------------------------------
@@ -170,7 +180,7 @@ class IndexAdapter(abc.ABC):
         if self.is_built:
             self._apply_query_params(resolved)
 
-    def _apply_query_params(self, params: Mapping[str, Any]) -> None:
+    def _apply_query_params(self, params: Mapping[str, Any]) -> None:  # noqa: B027 (optional hook)
         """Library-specific: push query parameters into the built index."""
 
     def set_num_threads(self, n_threads: int) -> None:
@@ -180,7 +190,7 @@ class IndexAdapter(abc.ABC):
         self.num_threads = int(n_threads)
         self._apply_threads(self.num_threads)
 
-    def _apply_threads(self, n_threads: int) -> None:
+    def _apply_threads(self, n_threads: int) -> None:  # noqa: B027 (optional hook)
         """Library-specific thread setting."""
 
     def prepare_vectors(self, vectors: np.ndarray) -> np.ndarray:
@@ -243,7 +253,7 @@ class IndexAdapter(abc.ABC):
         """Distance computations since the last ``reset_counters``, where the library exposes them."""
         return None
 
-    def reset_counters(self) -> None:
+    def reset_counters(self) -> None:  # noqa: B027 (optional hook)
         """Reset library statistics counters (distance computations)."""
 
     def _require_built(self) -> None:

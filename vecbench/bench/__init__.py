@@ -1,0 +1,1 @@
+"""Experiment configs, sweep expansion, the isolated-worker runner, timing and environment capture."""

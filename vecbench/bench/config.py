@@ -1,0 +1,94 @@
+"""The YAML experiment config: models, loading, and one-line errors for malformed input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vecbench.datasets.spec import DatasetSpec
+from vecbench.errors import ConfigError, closest_hint
+
+ParamGrid = dict[str, Any]
+
+
+class IndexEntry(BaseModel):
+    """One adapter with its build-time and query-time parameter grids (lists expand as a grid)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    adapter: str
+    build: ParamGrid = Field(default_factory=dict)
+    query: ParamGrid = Field(default_factory=dict)
+    timeout_s: float | None = Field(default=None, gt=0)
+    label: str | None = None
+
+
+class ExperimentConfig(BaseModel):
+    """A whole experiment: one dataset, one k, a list of index entries and measurement settings."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    dataset: DatasetSpec
+    k: int = Field(default=10, ge=1)
+    indexes: list[IndexEntry] = Field(min_length=1)
+    threads: int = Field(default=1, ge=1, description="search threads (latency is per single query call)")
+    runs: int = Field(default=1, ge=1, description="batch-throughput repetitions per query point")
+    warmup_queries: int = Field(default=100, ge=0)
+    latency: bool = Field(default=True, description="time single-query calls for latency percentiles")
+    timeout_s: float = Field(default=1800.0, gt=0, description="per build point, in its worker process")
+    memory_limit_gb: float | None = Field(default=None, gt=0, description="address-space cap per worker")
+    cache_dir: str | None = None
+
+
+def _format_validation_error(exc: ValidationError, source: str) -> str:
+    """First pydantic error as 'where: what' in one line, with a hint for unknown keys."""
+    # An unknown key usually explains a missing one (a typo), so report it first.
+    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+    where = ".".join(str(part) for part in err["loc"]) or "config"
+    if err["type"] == "extra_forbidden":
+        key = str(err["loc"][-1])
+        parent = ExperimentConfig
+        known = list(parent.model_fields)
+        if len(err["loc"]) > 1 and err["loc"][0] == "dataset":
+            known = list(DatasetSpec.model_fields)
+        elif len(err["loc"]) > 2 and err["loc"][0] == "indexes":
+            known = list(IndexEntry.model_fields)
+        return f"{source}: unknown key '{where}'{closest_hint(key, known)}"
+    if err["type"] == "missing":
+        return f"{source}: missing required key '{where}'"
+    return f"{source}: {where}: {err['msg']}"
+
+
+def parse_config(data: Any, source: str = "config") -> ExperimentConfig:
+    """Validate a parsed YAML mapping into an ExperimentConfig, raising one-line ConfigErrors."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with name, dataset, k and indexes")
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, source)) from None
+
+
+def load_config(path: str | Path) -> ExperimentConfig:
+    """Read and validate a YAML config file."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config {path}: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where, problem = "", "invalid syntax"
+        if isinstance(exc, yaml.MarkedYAMLError):
+            if exc.problem_mark is not None:
+                where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
+            problem = exc.problem or problem
+        raise ConfigError(f"malformed YAML in {path}{where}: {problem}; fix the syntax") from None
+    return parse_config(data, source=str(path))

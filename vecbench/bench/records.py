@@ -1,0 +1,72 @@
+"""One flat result row per (build point, query point), with metrics computed from raw arrays.
+
+Metrics are derived from the raw files the worker wrote, never from anything the worker
+summarised, so a new metric or a fixed formula can be recomputed without re-running.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vecbench.bench.sweep import BuildPoint, QueryPoint, canonical_json
+from vecbench.datasets import Dataset, GroundTruth
+from vecbench.metrics.distances import distances_to_ids
+from vecbench.metrics.latency import latency_summary
+from vecbench.metrics.recall import id_recall, tie_aware_recall
+from vecbench.reports.schema import COLUMNS
+
+
+def point_metrics(
+    raw: Mapping[str, np.ndarray], dataset: Dataset, truth: GroundTruth, k: int
+) -> dict[str, float]:
+    """Recall (tie-aware and by id), QPS and latency percentiles from one point's raw arrays."""
+    ids = np.asarray(raw["ids"], dtype=np.int64)
+    found = distances_to_ids(dataset.queries, dataset.base, ids, dataset.metric)
+    batch_s = np.asarray(raw["batch_ns"], dtype=np.float64) / 1e9
+    metrics = {
+        "recall": float(tie_aware_recall(found, ids, truth.distances, k).mean()),
+        "recall_ids": float(id_recall(ids, truth.ids, k).mean()),
+        # median over runs of (queries / wall time): never derived from mean latency
+        "qps": float(np.median(len(ids) / batch_s)),
+    }
+    metrics.update(latency_summary(raw["latencies_ns"]))
+    return metrics
+
+
+def load_raw(path: str | Path) -> dict[str, np.ndarray]:
+    with np.load(path) as data:
+        return {name: data[name] for name in data.files}
+
+
+def base_row(
+    experiment: str, dataset: Dataset, dataset_label: str, build: BuildPoint, query: QueryPoint, k: int
+) -> dict[str, Any]:
+    """The identifying columns of a row; measurements are added by the caller."""
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
+    row.update(
+        experiment=experiment,
+        dataset=dataset_label,
+        dataset_fingerprint=dataset.fingerprint,
+        metric=dataset.metric.value,
+        n_base=dataset.n_base,
+        n_queries=dataset.n_queries,
+        dim=dataset.dim,
+        adapter=build.adapter,
+        label=build.label,
+        build_params=canonical_json(build.build_params),
+        query_params=canonical_json(query.params),
+        k=k,
+        point_key=query.key,
+        build_key=build.key,
+        finished_at=time.time(),
+    )
+    return row
+
+
+def failed_row(row: dict[str, Any], error: str) -> dict[str, Any]:
+    return {**row, "status": "failed", "error": error}

@@ -1,0 +1,239 @@
+"""Runs an experiment: validate everything first, then one worker process per build point.
+
+Data flows one way: dataset -> exact ground truth (cached) -> for each build point a worker builds
+and measures -> raw arrays on disk -> metrics from the raw arrays -> one row per point appended to
+the result store right away, so killing the runner loses nothing already written.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from vecbench.bench.config import ExperimentConfig
+from vecbench.bench.environment import collect_environment
+from vecbench.bench.records import base_row, failed_row, load_raw, point_metrics
+from vecbench.bench.sweep import BuildPoint, expand_sweep
+from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
+from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
+from vecbench.datasets.ground_truth import default_cache_dir
+from vecbench.errors import ConfigError
+from vecbench.indexes.registry import get_adapter_class
+from vecbench.reports.store import ResultStore
+
+POLL_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    out_dir: Path
+    points_total: int
+    points_run: int
+    points_skipped: int
+    points_failed: int
+    wall_s: float
+
+
+def validate(config: ExperimentConfig, dataset: Dataset, points: list[BuildPoint]) -> None:
+    """Reject anything that would fail later, before any index is built."""
+    if config.k > dataset.n_base:
+        raise ConfigError(
+            f"k={config.k} is larger than the base set ({dataset.n_base} vectors); lower k or use more data"
+        )
+    for point in points:
+        cls = get_adapter_class(point.adapter)
+        adapter = cls(dataset.metric, **point.build_params)  # checks metric support and build params
+        adapter.check_data(dataset.n_base, dataset.dim)
+        if config.threads != 1 and not cls.capabilities.thread_control:
+            raise ConfigError(
+                f"adapter '{point.adapter}' cannot set search threads; use threads: 1 or remove it from the config"
+            )
+
+
+def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
+    """Why a worker ended without finishing, in words a user can act on."""
+    if timeout_s is not None:
+        return f"timed out after {timeout_s:g} s (raise timeout_s in the config)"
+    if exitcode is None:
+        return "worker ended without reporting"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        if name == "SIGKILL":
+            return "worker was killed (SIGKILL), most likely by the out-of-memory killer"
+        return f"worker crashed with signal {name}"
+    return f"worker exited with code {exitcode} before finishing"
+
+
+class Runner:
+    """Executes one experiment config into one output directory, resuming what is already there."""
+
+    def __init__(
+        self,
+        config: ExperimentConfig,
+        out_dir: str | Path,
+        progress: bool = True,
+        on_row: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = ResultStore(out_dir)
+        self.progress = progress
+        self.on_row = on_row
+        self._context = mp.get_context("spawn")
+
+    def run(self) -> RunSummary:
+        started = time.monotonic()
+        config = self.config
+        dataset = load_dataset(config.dataset)
+        points = expand_sweep(config, dataset.fingerprint)
+        validate(config, dataset, points)
+        cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+        truth = exact_ground_truth(dataset, config.k, cache_dir)
+
+        self.store.prepare()
+        environment = collect_environment(config.threads)
+        self.store.write_environment(environment)
+        (self.store.out_dir / "config.yaml").write_text(_config_yaml(config))
+        done = self.store.finished_keys()
+        total = sum(len(p.query_points) for p in points)
+        todo = [p for p in points if any(q.key not in done for q in p.query_points)]
+        skipped = total - sum(sum(q.key not in done for q in p.query_points) for p in todo)
+        failed = 0
+        bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
+        try:
+            for point in todo:
+                bar.set_description(f"{point.label} {_short(point.build_params)}")
+                for row in self._run_build_point(point, dataset, truth, done, environment):
+                    failed += row["status"] != "ok"
+                    bar.update(1)
+        finally:
+            bar.close()
+        return RunSummary(
+            self.store.out_dir, total, total - skipped, skipped, failed, time.monotonic() - started
+        )
+
+    def _run_build_point(
+        self,
+        point: BuildPoint,
+        dataset: Dataset,
+        truth: GroundTruth,
+        done: set[str],
+        environment: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        """Run one worker; every query point ends as exactly one row (ok or failed)."""
+        config = self.config
+        pending = {q.key: q for q in point.query_points if q.key not in done}
+        task = WorkerTask(
+            dataset=config.dataset,
+            fingerprint=dataset.fingerprint,
+            adapter=point.adapter,
+            build_params=point.build_params,
+            query_points=tuple((q.key, q.params) for q in pending.values()),
+            k=config.k,
+            threads=config.threads,
+            runs=config.runs,
+            warmup_queries=config.warmup_queries,
+            latency=config.latency,
+            raw_dir=str(self.store.raw_dir),
+            memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
+        )
+        label = str(config.dataset.label())
+        built: Built | None = None
+        rows: list[dict[str, Any]] = []
+
+        def emit(row: dict[str, Any]) -> None:
+            self.store.append([row], environment)
+            rows.append(row)
+            if self.on_row is not None:
+                self.on_row(row)
+
+        def fail_pending(reason: str) -> None:
+            for query in list(pending.values()):
+                emit(
+                    self._with_build(
+                        failed_row(base_row(config.name, dataset, label, point, query, config.k), reason),
+                        built,
+                    )
+                )
+            pending.clear()
+
+        receiver, sender = self._context.Pipe(duplex=False)
+        process = self._context.Process(target=worker_main, args=(task, sender), daemon=True)
+        process.start()
+        sender.close()
+        deadline = time.monotonic() + point.timeout_s
+        try:
+            while pending:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    process.kill()
+                    fail_pending(exit_reason(None, point.timeout_s))
+                    break
+                if not receiver.poll(min(remaining, POLL_SECONDS)):
+                    continue
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    process.join(5)
+                    fail_pending(exit_reason(process.exitcode))
+                    break
+                if isinstance(message, Built):
+                    built = message
+                elif isinstance(message, QueryDone):
+                    query = pending.pop(message.key)
+                    row = base_row(config.name, dataset, label, point, query, config.k)
+                    row.update(point_metrics(load_raw(message.raw_path), dataset, truth, config.k))
+                    row.update(
+                        status="ok",
+                        rss_peak_bytes=message.rss_peak_bytes,
+                        distance_computations=message.distance_computations,
+                        raw_path=str(Path(message.raw_path).relative_to(self.store.out_dir)),
+                    )
+                    emit(self._with_build(row, built))
+                elif isinstance(message, Failed) and message.key is not None:
+                    query = pending.pop(message.key)
+                    emit(
+                        self._with_build(
+                            failed_row(
+                                base_row(config.name, dataset, label, point, query, config.k), message.error
+                            ),
+                            built,
+                        )
+                    )
+                elif isinstance(message, Failed):
+                    fail_pending(message.error)
+                elif isinstance(message, Finished):
+                    fail_pending("worker finished without reporting this point")
+        finally:
+            receiver.close()
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+        return rows
+
+    def _with_build(self, row: dict[str, Any], built: Built | None) -> dict[str, Any]:
+        row.update(threads=self.config.threads, runs=self.config.runs)
+        if built is not None:
+            row.update(
+                build_s=built.build_s,
+                index_bytes=built.index_bytes,
+                rss_before_build_bytes=built.rss_before_build_bytes,
+                build_threads=built.build_threads,
+            )
+        return row
+
+
+def _short(params: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def _config_yaml(config: ExperimentConfig) -> str:
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

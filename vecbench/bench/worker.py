@@ -1,0 +1,174 @@
+"""The worker process that builds one index and measures every query point on it.
+
+Running each build point in its own process keeps a crash, a hang or an out-of-memory build from
+taking the sweep down, and gives each build point its own memory accounting. The worker reports
+back through a pipe; the raw neighbours and latencies go to disk so metrics can be recomputed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vecbench.bench.timing import time_batches, time_single_queries
+from vecbench.datasets import load_dataset
+from vecbench.datasets.spec import DatasetSpec
+from vecbench.indexes.base import IndexAdapter
+from vecbench.indexes.registry import get_adapter_class
+
+
+@dataclass(frozen=True)
+class WorkerTask:
+    """Everything a worker needs, picklable for a spawned process."""
+
+    dataset: DatasetSpec
+    fingerprint: str
+    adapter: str
+    build_params: dict[str, Any]
+    query_points: tuple[tuple[str, dict[str, Any]], ...]  # (point key, query params)
+    k: int
+    threads: int
+    runs: int
+    warmup_queries: int
+    latency: bool
+    raw_dir: str
+    memory_limit_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Built:
+    build_s: float
+    index_bytes: int | None
+    rss_before_build_bytes: int
+    build_threads: int
+
+
+@dataclass(frozen=True)
+class QueryDone:
+    key: str
+    raw_path: str
+    rss_peak_bytes: int
+    distance_computations: float | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A failure inside the worker: ``key`` None means the build itself failed."""
+
+    error: str
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Finished:
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the runner dies, so no orphan keeps running."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def peak_rss_bytes() -> int:
+    """Peak resident set size of this process (Linux reports kilobytes)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+
+
+def current_rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as 'Type: message' on one line, for result rows."""
+    text = " ".join(str(exc).split()) or "no message"
+    return f"{type(exc).__name__}: {text}"
+
+
+def write_raw(path: Path, **arrays: np.ndarray) -> None:
+    """Save raw arrays atomically: a reader never sees a half-written file."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
+    os.replace(tmp, path)
+
+
+def measure_query_point(adapter: IndexAdapter, queries: np.ndarray, task: WorkerTask, key: str) -> QueryDone:
+    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays."""
+    if task.warmup_queries:
+        warm = queries[: task.warmup_queries]
+        adapter.search_prepared(warm, task.k)
+        for row in warm[: min(len(warm), 20)]:
+            adapter.search_one_prepared(row, task.k)
+    adapter.reset_counters()
+    result, batch_ns = time_batches(adapter.search_prepared, queries, task.k, task.runs)
+    computations = adapter.distance_computations()
+    per_query = None if computations is None else computations / (len(queries) * task.runs)
+    latencies = (
+        time_single_queries(adapter.search_one_prepared, queries, task.k)
+        if task.latency
+        else np.empty(0, dtype=np.int64)
+    )
+    raw_path = Path(task.raw_dir) / f"{key}.npz"
+    write_raw(
+        raw_path,
+        ids=np.asarray(result.ids, dtype=np.int64),
+        distances=np.asarray(result.distances, dtype=np.float32),
+        latencies_ns=latencies,
+        batch_ns=np.asarray(batch_ns, dtype=np.int64),
+    )
+    return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
+
+
+def run_task(task: WorkerTask, send: Any) -> None:
+    """Build once, then measure each query point, reporting every step through ``send``."""
+    dataset = load_dataset(task.dataset)
+    if dataset.fingerprint != task.fingerprint:
+        raise RuntimeError("dataset changed between the runner and the worker (fingerprint mismatch)")
+    adapter = get_adapter_class(task.adapter)(dataset.metric, **task.build_params)
+    rss_before = current_rss_bytes()
+    start = time.perf_counter_ns()
+    adapter.build(dataset.base)
+    build_s = (time.perf_counter_ns() - start) / 1e9
+    send(Built(build_s, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
+    queries = adapter.prepare_vectors(dataset.queries)
+    adapter.set_num_threads(task.threads)
+    for key, params in task.query_points:
+        try:
+            adapter.set_query_params(**params)
+            send(measure_query_point(adapter, queries, task, key))
+        except (BrokenPipeError, EOFError):
+            raise
+        except Exception as exc:  # the library rejected this query point: record it, go on
+            send(Failed(one_line(exc), key))
+
+
+def worker_main(task: WorkerTask, conn: Connection) -> None:
+    """Process entry point: never raises; every failure becomes a message or an exit code."""
+    _die_with_parent()
+    if task.memory_limit_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (task.memory_limit_bytes, task.memory_limit_bytes))
+    try:
+        run_task(task, conn.send)
+        conn.send(Finished())
+    except (BrokenPipeError, EOFError):
+        os._exit(1)  # the runner is gone: nothing to report to
+    except MemoryError:
+        conn.send(Failed("MemoryError: the build ran out of memory (memory_limit_gb or machine memory)"))
+    except BaseException as exc:
+        conn.send(Failed(one_line(exc)))
+    finally:
+        conn.close()

@@ -1,0 +1,116 @@
+"""Command line: ``vecbench run``, ``datasets``, ``results``. The only place that parses arguments or exits."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from vecbench.errors import VecbenchError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from vecbench.bench.config import load_config
+    from vecbench.bench.runner import Runner
+    from vecbench.reports.store import ResultStore
+    from vecbench.reports.table import format_results
+
+    config = load_config(args.config)
+    out = Path(args.out) if args.out else Path("runs") / config.name
+    summary = Runner(config, out, progress=not args.no_progress).run()
+    print(format_results(ResultStore(out).read()))
+    print(
+        f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
+        f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
+    )
+    return EXIT_OK
+
+
+def cmd_datasets_list(args: argparse.Namespace) -> int:
+    from vecbench.datasets import dataset_info, dataset_names
+
+    for name in dataset_names():
+        info = dataset_info(name)
+        print(f"{name:16s} {info.get('description', '')}")
+    return EXIT_OK
+
+
+def cmd_datasets_info(args: argparse.Namespace) -> int:
+    from vecbench.datasets import dataset_info
+
+    print(json.dumps(dataset_info(args.name), indent=2, default=str))
+    return EXIT_OK
+
+
+def cmd_results_show(args: argparse.Namespace) -> int:
+    from vecbench.reports.store import ResultStore
+    from vecbench.reports.table import format_results
+
+    store = ResultStore(args.dir)
+    if not store.exists():
+        raise VecbenchError(
+            f"no results in {args.dir}: expected {store.results_path}; run 'vecbench run CONFIG --out {args.dir}'"
+        )
+    print(format_results(store.read(), pareto=args.pareto))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vecbench", description="Benchmark vector-search indexes for recommender systems."
+    )
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="run an experiment config", description="Run a YAML experiment config."
+    )
+    run.add_argument("config", help="path to the YAML experiment config")
+    run.add_argument("--out", help="output directory (default: runs/<config name>); re-running resumes")
+    run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.set_defaults(handler=cmd_run)
+
+    datasets = commands.add_parser(
+        "datasets", help="list and describe datasets", description="Registered datasets."
+    )
+    dataset_commands = datasets.add_subparsers(dest="datasets_command", metavar="ACTION", required=True)
+    dataset_commands.add_parser("list", help="list registered datasets").set_defaults(
+        handler=cmd_datasets_list
+    )
+    info = dataset_commands.add_parser("info", help="describe one dataset")
+    info.add_argument("name", help="a registered dataset name")
+    info.set_defaults(handler=cmd_datasets_info)
+
+    results = commands.add_parser(
+        "results", help="inspect results", description="Inspect a result directory."
+    )
+    result_commands = results.add_subparsers(dest="results_command", metavar="ACTION", required=True)
+    show = result_commands.add_parser("show", help="print the results table")
+    show.add_argument("dir", help="an output directory of 'vecbench run'")
+    show.add_argument("--pareto", action="store_true", help="only each adapter's recall/QPS frontier")
+    show.set_defaults(handler=cmd_results_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except VecbenchError as exc:
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: finished points are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

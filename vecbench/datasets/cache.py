@@ -1,0 +1,80 @@
+"""On-disk cache of exact ground truth: atomic writes, and lookup that reuses a larger K."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from vecbench.indexes.base import Metric
+
+CACHE_ENV = "VECBENCH_CACHE_DIR"
+_PREFIX = "gt"
+
+
+def default_cache_dir() -> Path:
+    """``$VECBENCH_CACHE_DIR`` if set, else ``~/.cache/vecbench``; read on each call, never stored."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured).expanduser()
+    return Path.home() / ".cache" / "vecbench"
+
+
+def cache_path(cache_dir: Path, fingerprint: str, metric: Metric, k: int) -> Path:
+    """Where the ground truth of K neighbours for this dataset content and metric lives."""
+    return cache_dir / f"{_PREFIX}-{fingerprint}-{metric.value}-k{k}.npz"
+
+
+def find_cached(cache_dir: Path, fingerprint: str, metric: Metric, k: int) -> list[Path]:
+    """Cached files with at least ``k`` neighbours for this key, smallest K first."""
+    pattern = re.compile(rf"{_PREFIX}-{re.escape(fingerprint)}-{re.escape(metric.value)}-k(\d+)\.npz")
+    found: list[tuple[int, Path]] = []
+    if cache_dir.is_dir():
+        for path in cache_dir.glob(f"{_PREFIX}-{fingerprint}-{metric.value}-k*.npz"):
+            match = pattern.fullmatch(path.name)
+            if match and int(match.group(1)) >= k:
+                found.append((int(match.group(1)), path))
+    return [path for _, path in sorted(found)]
+
+
+def read_cached(path: Path, n_queries: int, n_base: int, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, distances) cut to ``k`` columns, or None if the file is unreadable or does not fit."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            ids = np.asarray(archive["ids"])
+            distances = np.asarray(archive["distances"])
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    fits = (
+        ids.dtype == np.int64
+        and distances.dtype == np.float32
+        and ids.ndim == 2
+        and ids.shape == distances.shape
+        and ids.shape[0] == n_queries
+        and ids.shape[1] >= k
+        and (ids.size == 0 or (ids.min() >= 0 and ids.max() < n_base))
+    )
+    if not fits:
+        return None
+    return np.ascontiguousarray(ids[:, :k]), np.ascontiguousarray(distances[:, :k])
+
+
+def write_atomic(path: Path, ids: np.ndarray, distances: np.ndarray) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename: readers never see a partial file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, ids=ids, distances=distances)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise

@@ -1,0 +1,105 @@
+"""hnswlib's HNSW graph, with incremental add and (marked) delete.
+
+Distances come back as hnswlib computes them: squared L2 for euclidean and ``1 - dot`` for inner
+product and angular (the harness recomputes true distances itself). Angular uses space 'ip' over
+vectors normalised outside the timed call; hnswlib's 'cosine' would normalise inside it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import hnswlib
+import numpy as np
+
+from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, ParamSpec, SearchResult, pad_ids
+
+SPACES = {Metric.EUCLIDEAN: "l2", Metric.INNER_PRODUCT: "ip", Metric.ANGULAR: "ip"}
+
+
+class HnswlibAdapter(IndexAdapter):
+    """hnswlib.Index. hnswlib searches with max(ef, k) by itself, so ef is never raised here."""
+
+    name: ClassVar[str] = "hnswlib"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=frozenset(Metric), add=True, delete=True, thread_control=True, effort_param="ef"
+    )
+    build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
+        "M": ParamSpec(int, 16, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),
+        "ef_construction": ParamSpec(int, 200, "candidate list size while inserting", minimum=1),
+        "seed": ParamSpec(int, 100, "hnswlib's random_seed for level assignment", minimum=0),
+        "build_threads": ParamSpec(int, 0, "threads used to insert vectors (0: all CPUs)", minimum=0),
+    }
+    query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
+        "ef": ParamSpec(int, 10, "candidate list size per query (hnswlib uses max(ef, k))", minimum=1),
+    }
+
+    def _build(self, data: np.ndarray) -> None:
+        p = self.build_params
+        self.index = hnswlib.Index(space=SPACES[self.metric], dim=data.shape[1])
+        self.index.init_index(
+            max_elements=data.shape[0], ef_construction=p["ef_construction"], M=p["M"], random_seed=p["seed"]
+        )
+        self.index.add_items(data, np.arange(data.shape[0]), num_threads=self.build_threads())
+        self.deleted: set[int] = set()
+        self.index.set_num_threads(self.num_threads)
+
+    def build_threads(self) -> int:
+        return int(self.build_params["build_threads"]) or os.cpu_count() or 1
+
+    def _apply_query_params(self, params: Mapping[str, Any]) -> None:
+        self.index.set_ef(params["ef"])
+
+    def _apply_threads(self, n_threads: int) -> None:
+        if self.is_built:
+            self.index.set_num_threads(n_threads)
+
+    def live_items(self) -> int:
+        return self.n_items - len(self.deleted)
+
+    def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
+        # hnswlib raises rather than pad when fewer than k items exist; ask for what exists and pad.
+        labels, distances = self.index.knn_query(queries, k=min(k, self.live_items()))
+        return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
+
+    def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
+        # One thread: with more, hnswlib would start threads for this single row.
+        labels, distances = self.index.knn_query(
+            query.reshape(1, -1), k=min(k, self.live_items()), num_threads=1
+        )
+        return SearchResult(pad_ids(labels[0], k), pad_distances(distances[0], k))
+
+    def add(self, vectors: np.ndarray) -> np.ndarray:
+        self._require_built()
+        prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
+        ids = np.arange(self.n_items, self.n_items + prepared.shape[0], dtype=np.int64)
+        self.index.resize_index(self.n_items + prepared.shape[0])
+        self.index.add_items(prepared, ids, num_threads=self.build_threads())
+        self.n_items += prepared.shape[0]
+        return ids
+
+    def delete(self, ids: np.ndarray) -> None:
+        """Mark items deleted: they stay in the graph for routing but are never returned."""
+        self._require_built()
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        bad = [i for i in ids.tolist() if not 0 <= i < self.n_items or i in self.deleted]
+        if bad:
+            raise ValueError(f"{self.name}: cannot delete unknown or already deleted ids {bad[:5]}")
+        for item in ids.tolist():
+            self.index.mark_deleted(item)
+        self.deleted.update(ids.tolist())
+
+    def index_bytes(self) -> int | None:
+        """The size hnswlib's save_index would write, which it computes without writing."""
+        return int(self.index.index_file_size())
+
+
+def pad_distances(distances: np.ndarray, k: int) -> np.ndarray:
+    """Right-pad distances with +inf to k columns, matching -1 id pads."""
+    distances = np.asarray(distances, dtype=np.float32)
+    missing = k - distances.shape[-1]
+    if missing <= 0:
+        return distances
+    return np.concatenate([distances, np.full((*distances.shape[:-1], missing), np.inf, np.float32)], axis=-1)

@@ -1,0 +1,1 @@
+"""Results: the on-disk store (source of truth) and the views built from it."""

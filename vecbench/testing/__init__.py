@@ -1,0 +1,1 @@
+"""Helpers for testing vecbench and for users' own test suites."""

@@ -1,0 +1,61 @@
+"""An exact adapter that misbehaves on request: for proving the runner survives failures.
+
+Not registered by name; a config reaches it as ``adapter: vecbench.testing.faults:FaultInjectingAdapter``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import time
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vecbench.indexes.base import ParamSpec, SearchResult
+from vecbench.indexes.exact import ExactAdapter
+
+FAULTS = ("none", "segfault", "hang", "raise", "exit")
+
+
+class FaultInjectingAdapter(ExactAdapter):
+    """Exact search that can crash, hang or raise during build or search, or add a delay per query."""
+
+    name: ClassVar[str] = "fault-injecting"
+    build_param_specs: ClassVar[dict[str, ParamSpec]] = {
+        "fault": ParamSpec(str, "none", "what goes wrong", choices=FAULTS),
+        "fault_at": ParamSpec(str, "build", "when it goes wrong", choices=("build", "search")),
+    }
+    query_param_specs: ClassVar[dict[str, ParamSpec]] = {
+        "delay_ms": ParamSpec(float, 0.0, "sleep added to every search call", minimum=0.0),
+        "reject": ParamSpec(bool, False, "raise ValueError at this query point, as a library would"),
+    }
+
+    def _misbehave(self, stage: str) -> None:
+        if self.build_params["fault_at"] != stage:
+            return
+        fault = self.build_params["fault"]
+        if fault == "segfault":
+            ctypes.string_at(0)  # reads address 0: SIGSEGV
+        elif fault == "hang":
+            while True:
+                time.sleep(1)
+        elif fault == "raise":
+            raise RuntimeError(f"injected failure during {stage}")
+        elif fault == "exit":
+            os._exit(3)  # dies without a Python exception, like a library abort
+
+    def _build(self, data: np.ndarray) -> None:
+        self._misbehave("build")
+        super()._build(data)
+
+    def _apply_query_params(self, params: Any) -> None:
+        if params["reject"]:
+            raise ValueError("injected rejection of this query parameter value")
+
+    def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
+        self._misbehave("search")
+        delay = self.query_params["delay_ms"]
+        if delay:
+            time.sleep(delay * len(queries) / 1000.0)
+        return super()._search_batch(queries, k)
