@@ -104,6 +104,17 @@ def test_failures_become_rows_and_the_sweep_goes_on(tmp_path: Path) -> None:
     assert (frame.loc[frame["status"] == "failed", "error"].str.len() > 0).all()
 
 
+def test_out_of_memory_build_is_a_failed_row(tmp_path: Path) -> None:
+    frame = run(
+        tmp_path,
+        [{"adapter": FAULTY, "build": {"fault": "oom"}}, {"adapter": "exact"}],
+        memory_limit_gb=2.0,
+    )
+    errors = frame.set_index("adapter")["error"]
+    assert "out of memory" in errors[FAULTY]
+    assert frame.set_index("adapter")["status"]["exact"] == "ok"
+
+
 def test_failed_points_are_rerun_and_replaced(tmp_path: Path) -> None:
     indexes = [{"adapter": FAULTY, "query": {"reject": [False, True]}}]
     run(tmp_path, indexes)

@@ -15,7 +15,7 @@ import numpy as np
 from vecbench.indexes.base import ParamSpec, SearchResult
 from vecbench.indexes.exact import ExactAdapter
 
-FAULTS = ("none", "segfault", "hang", "raise", "exit")
+FAULTS = ("none", "segfault", "hang", "raise", "exit", "oom")
 
 
 class FaultInjectingAdapter(ExactAdapter):
@@ -42,6 +42,9 @@ class FaultInjectingAdapter(ExactAdapter):
                 time.sleep(1)
         elif fault == "raise":
             raise RuntimeError(f"injected failure during {stage}")
+        elif fault == "oom":
+            hog = np.ones(2**40, dtype=np.uint8)  # 1 TiB: fails under memory_limit_gb, or the OOM killer ends it
+            raise RuntimeError(f"allocated {hog.nbytes} bytes without running out of memory")
         elif fault == "exit":
             os._exit(3)  # dies without a Python exception, like a library abort
 
