@@ -1,25 +1,10 @@
-"""Fixtures for dataset tests: where the shared real data lives, found without hard-coding it."""
+"""Fixtures for dataset tests: the real datasets inside the shared data folder (see tests/conftest.py)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-
-SHARED_ENV = "VECBENCH_SHARED_DATA"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """``$VECBENCH_SHARED_DATA``, else ``../shared/data`` beside the repository; skip when absent."""
-    configured = os.environ.get(SHARED_ENV)
-    folder = Path(configured).expanduser() if configured else REPO_ROOT.parent / "shared" / "data"
-    if not folder.is_dir():
-        pytest.skip(f"real data not found at {folder}; set {SHARED_ENV} to the shared/data folder")
-    return folder
-
 
 @pytest.fixture(scope="session")
 def mnist_dir(shared_data: Path) -> Path:
