@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+
 @pytest.fixture(scope="session")
 def mnist_dir(shared_data: Path) -> Path:
     folder = shared_data / "mnist-test"
