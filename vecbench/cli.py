@@ -15,6 +15,10 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from vecbench.bench.pipeline_config import is_pipeline_config
+
+    if is_pipeline_config(args.config):
+        return cmd_run_pipeline(args)
     from vecbench.bench.config import load_config
     from vecbench.bench.runner import Runner
     from vecbench.reports.store import ResultStore
@@ -27,6 +31,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
+    )
+    return EXIT_OK
+
+
+def cmd_run_pipeline(args: argparse.Namespace) -> int:
+    from vecbench.bench.pipeline_config import load_pipeline_config
+    from vecbench.bench.pipeline_runner import PipelineRunner
+    from vecbench.reports.pipeline_store import PipelineStore
+    from vecbench.reports.pipeline_table import format_pipeline
+
+    config = load_pipeline_config(args.config)
+    out = Path(args.out) if args.out else Path("runs") / config.name
+    summary = PipelineRunner(config, out, progress=not args.no_progress).run()
+    print("embedding checks: " + "\n".join(summary.checks))
+    print(format_pipeline(PipelineStore(out).read()))
+    print(
+        f"\n{summary.runs} pipeline run(s), {summary.failed} failed, in {summary.wall_s:.1f} s. "
+        f"Results: {out / 'pipeline.parquet'}"
     )
     return EXIT_OK
 

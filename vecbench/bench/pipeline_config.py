@@ -1,0 +1,124 @@
+"""The YAML config of a recommendation-pipeline experiment (``kind: pipeline``).
+
+``vecbench run`` reads the ``kind`` key first: ``pipeline`` comes here, anything else is an index
+sweep (``bench.config``). Every section has defaults, so a minimal config is a name and a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from vecbench.bench.config import IndexEntry
+from vecbench.datasets.logs.registry import LogSpec
+from vecbench.datasets.logs.split import SplitSpec
+from vecbench.errors import ConfigError, closest_hint
+from vecbench.pipeline.embeddings.base import EmbeddingSpec
+from vecbench.pipeline.reranking import RerankSpec
+from vecbench.pipeline.scoring import ScorerSpec
+from vecbench.pipeline.users import UserSpec
+
+PIPELINE_KIND = "pipeline"
+
+
+class RetrievalSpec(BaseModel):
+    """Indexes to compare (exact is always added as the reference) and the candidate counts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    k_candidates: list[int] = Field(default=[200], min_length=1)
+    indexes: list[IndexEntry] = Field(default_factory=list)
+
+    @field_validator("k_candidates", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, int) else value
+
+    @field_validator("k_candidates")
+    @classmethod
+    def _positive(cls, value: list[int]) -> list[int]:
+        if any(k < 1 for k in value):
+            raise ValueError("every k_candidates must be >= 1")
+        return sorted(set(value))
+
+
+class EvaluationSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cutoffs: list[int] = Field(default=[10, 50], min_length=1, description="N of the @N relevance metrics")
+    beyond_k: int = Field(default=10, ge=1, description="list length for beyond-accuracy metrics")
+    bootstrap: int = Field(default=1000, ge=10, description="paired bootstrap resamples")
+    level: float = Field(default=0.95, gt=0, lt=1, description="confidence level of the intervals")
+    seed: int = 0
+
+
+class DriftSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    probe_items: int = Field(default=200, ge=1, description="items whose neighbours are compared")
+    k: int = Field(default=10, ge=1)
+    versus: EmbeddingSpec | None = Field(default=None, description="a second embedding to compare with")
+    seed: int = 0
+
+
+class PipelineConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["pipeline"]
+    name: str
+    log: LogSpec
+    split: SplitSpec = SplitSpec()
+    embedding: EmbeddingSpec = EmbeddingSpec(kind="svd")
+    metric: str | None = Field(default=None, description="index metric (default: the embedding's own)")
+    users: UserSpec = UserSpec()
+    retrieval: RetrievalSpec = RetrievalSpec()
+    scorer: ScorerSpec = ScorerSpec()
+    rerank: list[RerankSpec] = Field(default_factory=list)
+    baselines: list[Literal["popularity"]] = Field(default=["popularity"])
+    evaluation: EvaluationSpec = EvaluationSpec()
+    drift: DriftSpec | None = DriftSpec()
+
+
+def is_pipeline_config(path: str | Path) -> bool:
+    """True when the file is YAML whose top level says ``kind: pipeline``; errors are left to the loaders."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == PIPELINE_KIND
+
+
+def parse_pipeline_config(data: Any, source: str = "config") -> PipelineConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping with kind, name and log")
+    try:
+        return PipelineConfig.model_validate(data)
+    except ValidationError as exc:
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
+        where = ".".join(str(part) for part in err["loc"]) or "config"
+        if err["type"] == "extra_forbidden":
+            key = str(err["loc"][-1])
+            model: type[BaseModel] = PipelineConfig
+            for part in err["loc"][:-1]:
+                field = model.model_fields.get(str(part))
+                annotation = field.annotation if field else None
+                if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                    model = annotation
+            raise ConfigError(f"{source}: unknown key '{where}'{closest_hint(key, model.model_fields)}") from None
+        if err["type"] == "missing":
+            raise ConfigError(f"{source}: missing required key '{where}'") from None
+        raise ConfigError(f"{source}: {where}: {err['msg']}") from None
+
+
+def load_pipeline_config(path: str | Path) -> PipelineConfig:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}; check the path") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config {path}: {' '.join(str(exc).split())}") from None
+    return parse_pipeline_config(data, source=str(path))

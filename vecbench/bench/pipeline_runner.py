@@ -1,0 +1,357 @@
+"""Runs a pipeline experiment: log -> split -> embeddings (checked) -> for exact retrieval, the
+baselines and every index point: retrieve -> score -> re-rank -> metrics -> rows in the store.
+
+Every configuration is evaluated on the same requests, so each one is compared with exact
+retrieval request by request (paired bootstrap over users). Rows are written as each point
+finishes; a failing index point becomes a failed row and the run goes on. Unlike index sweeps,
+the pipeline runs in this process: its indexes are small (a catalogue, not a corpus).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from tqdm import tqdm
+
+from vecbench.bench.environment import collect_environment
+from vecbench.bench.pipeline_config import PipelineConfig
+from vecbench.bench.sweep import canonical_json, expand_grid
+from vecbench.bench.worker import one_line, write_raw
+from vecbench.datasets.logs.base import InteractionLog
+from vecbench.datasets.logs.registry import load_log
+from vecbench.datasets.logs.split import Replay, split_log
+from vecbench.errors import ConfigError
+from vecbench.indexes.base import IndexAdapter, Metric, resolve_params
+from vecbench.indexes.exact import ExactAdapter
+from vecbench.indexes.registry import get_adapter_class
+from vecbench.metrics.distances import normalised
+from vecbench.metrics.drift import neighbour_stability
+from vecbench.metrics.recsys_catalog import describe
+from vecbench.metrics.significance import paired_bootstrap
+from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
+from vecbench.pipeline.embeddings.checks import check_vectors
+from vecbench.pipeline.evaluation import EvalContext, Key, evaluate
+from vecbench.pipeline.features import ItemStats
+from vecbench.pipeline.reranking import Reranker, make_reranker
+from vecbench.pipeline.retrieval import Candidates, popularity_candidates, retrieve
+from vecbench.pipeline.scoring import Scorer, make_scorer
+from vecbench.pipeline.stages import StageInputs, StageLists, run_stages
+from vecbench.pipeline.training import learned_examples
+from vecbench.pipeline.users import user_matrix
+from vecbench.reports.pipeline_store import PipelineStore
+
+Results = dict[Key, np.ndarray | float]
+
+
+@dataclass(frozen=True)
+class IndexPoint:
+    """One adapter build point with its query points, validated before any work."""
+
+    adapter: str
+    label: str
+    build_params: dict[str, Any]
+    query_params: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class PipelineSummary:
+    out_dir: Path
+    runs: int
+    failed: int
+    wall_s: float
+    checks: list[str]
+
+
+def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
+    """The configured index points (exact is the reference and runs anyway), checked up front."""
+    points = []
+    for entry in config.retrieval.indexes:
+        if entry.adapter == "exact":
+            continue
+        cls = get_adapter_class(entry.adapter)
+        for build in expand_grid(entry.build):
+            params = resolve_params(entry.adapter, cls.build_param_specs, build)
+            cls(metric, **params)  # refuses an unsupported metric before anything is trained
+            queries = tuple(resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query))
+            points.append(IndexPoint(entry.adapter, entry.label or entry.adapter, params, queries))
+    return points
+
+
+class PipelineRunner:
+    def __init__(self, config: PipelineConfig, out_dir: str | Path, progress: bool = True) -> None:
+        self.config = config
+        self.store = PipelineStore(out_dir)
+        self.progress = progress
+
+    def run(self) -> PipelineSummary:
+        started = time.monotonic()
+        config = self.config
+        log = load_log(config.log)
+        replay = split_log(log, config.split)
+        embedder = make_embedder(config.embedding)
+        metric = Metric.parse(config.metric) if config.metric else embedder.default_metric
+        points = expand_points(config, metric)
+        scorer = make_scorer(config.scorer)
+        rerankers = [make_reranker(spec) for spec in config.rerank]
+        self.list_length = max(config.evaluation.cutoffs)
+        if min(config.retrieval.k_candidates) < self.list_length:
+            raise ConfigError(
+                f"k_candidates {min(config.retrieval.k_candidates)} is below the longest cut-off "
+                f"{self.list_length}; raise k_candidates or lower evaluation.cutoffs"
+            )
+
+        vectors = embedder.fit(replay.train, metric)
+        report = check_vectors(vectors, replay.train)
+        inputs = self._inputs(replay, vectors, metric)
+        if scorer.needs_training:
+            self._train(scorer, replay.train, embedder, metric)
+        ctx = EvalContext.build(
+            replay.requests, replay.train, vectors.items, inputs.unit_vectors,
+            config.evaluation.cutoffs, config.evaluation.beyond_k,
+        )  # fmt: skip
+        self.meta = {
+            "experiment": config.name,
+            "log": config.log.label(),
+            "split": canonical_json(config.split.model_dump(exclude_defaults=True)) or config.split.kind,
+            "embedding": vectors.description,
+            "scorer": canonical_json(config.scorer.model_dump()),
+            "rerank": ",".join(canonical_json(r.model_dump()) for r in config.rerank) or "none",
+        }
+        self._prepare_output(replay, report.as_dict(), log)
+
+        total = len(config.retrieval.k_candidates) * (1 + len(config.baselines) + sum(len(p.query_params) for p in points))
+        bar = tqdm(total=total, unit="run", disable=not self.progress, dynamic_ncols=True)
+        failed = 0
+        try:
+            exact = ExactAdapter(metric)
+            exact.build(vectors.vectors)
+            reference: dict[int, Results] = {}
+            for k in config.retrieval.k_candidates:
+                bar.set_description(f"exact k={k}")
+                found = retrieve(exact, vectors.items, inputs.user_vectors, self.has_vector, replay.requests.history_items, k)
+                lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
+                reference[k] = evaluate(lists, ctx)
+                self._emit("exact", "exact", {}, {}, k, lists, reference[k], None, ctx)
+                bar.update(1)
+            for baseline in config.baselines:
+                for k in config.retrieval.k_candidates:
+                    found = popularity_candidates(ctx.counts, replay.requests.history_items, k)
+                    lists = run_stages(found, inputs, None, [], self.list_length)
+                    self._emit(baseline, baseline, {}, {}, k, lists, evaluate(lists, ctx), reference[k], ctx)
+                    bar.update(1)
+            for point in points:
+                failed += self._run_point(point, vectors, inputs, scorer, rerankers, ctx, reference, bar, metric)
+            self.store.append(self._drift_rows(embedder, replay, vectors, metric))
+        finally:
+            bar.close()
+        runs = total
+        return PipelineSummary(self.store.out_dir, runs, failed, time.monotonic() - started, report.lines())
+
+    # ---- setup -----------------------------------------------------------------------------
+    def _inputs(self, replay: Replay, vectors: ItemVectors, metric: Metric) -> StageInputs:
+        n_items = replay.log.n_items
+        user_vectors, self.has_vector = user_matrix(replay.requests, vectors, n_items, self.config.users)
+        unit = np.zeros((n_items, vectors.dim), dtype=np.float32)
+        unit[vectors.items] = normalised(vectors.vectors)
+        return StageInputs(
+            requests=replay.requests,
+            user_vectors=user_vectors,
+            item_vectors=vectors.vectors,
+            rows=vectors.rows_of(n_items),
+            unit_vectors=unit,
+            metric=metric,
+            stats=ItemStats.from_log(replay.train),
+            categories=replay.log.items.categories,
+        )
+
+    def _train(self, scorer: Scorer, train: InteractionLog, embedder: ItemEmbedder, metric: Metric) -> None:
+        p = scorer.params
+        features, labels = learned_examples(
+            train, embedder, metric, self.config.users, max(self.config.retrieval.k_candidates),
+            p["train_fraction"], p["max_requests"], p["seed"],
+        )  # fmt: skip
+        scorer.fit(features, labels)
+
+    def _prepare_output(self, replay: Replay, checks: dict[str, Any], log: InteractionLog) -> None:
+        self.store.prepare()
+        out = self.store.out_dir
+        (out / "config.yaml").write_text(yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False))
+        (out / "environment.json").write_text(json.dumps(collect_environment(1), indent=2))
+        requests = replay.requests
+        self.store.write_checks(
+            {
+                "log": log.describe(),
+                "split": replay.protocol,
+                "train_events": replay.train.n_events,
+                "requests": len(requests),
+                "users": int(np.unique(requests.user).size),
+                "requests_without_user_vector": int((~self.has_vector).sum()),
+                "embedding": checks,
+            }
+        )
+        write_raw(
+            self.store.raw_dir / "requests.npz",
+            user=requests.user,
+            time=requests.time,
+            step=requests.step,
+            targets_indptr=requests.targets.indptr,
+            targets=requests.targets.values,
+            history_lengths=requests.history_items.lengths(),
+        )
+
+    # ---- one index point -------------------------------------------------------------------
+    def _run_point(
+        self,
+        point: IndexPoint,
+        vectors: ItemVectors,
+        inputs: StageInputs,
+        scorer: Scorer,
+        rerankers: list[Reranker],
+        ctx: EvalContext,
+        reference: dict[int, Results],
+        bar: Any,
+        metric: Metric,
+    ) -> int:
+        """Build once, then every query point and k; returns the number of failed runs."""
+        failed = 0
+        adapter: IndexAdapter | None = None
+        build_error = None
+        try:
+            adapter = get_adapter_class(point.adapter)(metric, **point.build_params)
+            adapter.build(vectors.vectors)
+        except Exception as exc:  # the library refused this build point: record it, go on
+            build_error = one_line(exc)
+        for query in point.query_params:
+            label = _label(point, query)
+            for k in self.config.retrieval.k_candidates:
+                bar.set_description(f"{label} k={k}")
+                try:
+                    if adapter is None:
+                        raise RuntimeError(build_error)
+                    adapter.set_query_params(**query)
+                    found: Candidates = retrieve(
+                        adapter, vectors.items, inputs.user_vectors, self.has_vector, inputs.requests.history_items, k
+                    )
+                    lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
+                    self._emit(label, point.adapter, point.build_params, query, k, lists, evaluate(lists, ctx), reference[k], ctx)
+                except Exception as exc:
+                    failed += 1
+                    row = self._row(label, point.adapter, point.build_params, query, k)
+                    row.update(status="failed", error=build_error or one_line(exc), stage="-", metric="-", cohort="-")
+                    self.store.append([row])
+                bar.update(1)
+        return failed
+
+    # ---- rows --------------------------------------------------------------------------------
+    def _row(self, label: str, adapter: str, build: dict[str, Any], query: dict[str, Any], k: int) -> dict[str, Any]:
+        key = hashlib.sha256(
+            "\x1f".join([self.config.name, label, canonical_json(build), canonical_json(query), str(k)]).encode()
+        ).hexdigest()[:16]
+        return {
+            **self.meta,
+            "retrieval": label,
+            "adapter": adapter,
+            "build_params": canonical_json(build),
+            "query_params": canonical_json(query),
+            "k_candidates": k,
+            "point_key": key,
+            "status": "ok",
+            "finished_at": time.time(),
+        }
+
+    def _emit(
+        self,
+        label: str,
+        adapter: str,
+        build: dict[str, Any],
+        query: dict[str, Any],
+        k: int,
+        lists: StageLists,
+        results: Results,
+        reference: Results | None,
+        ctx: EvalContext,
+    ) -> None:
+        base = self._row(label, adapter, build, query, k)
+        write_raw(
+            self.store.raw_dir / f"{base['point_key']}.npz",
+            **{f"{stage}_items": ranked for stage, ranked in lists.lists().items()},
+            **{f"{stage}_latency_ns": ns for stage, ns in lists.latency_ns.items()},
+        )
+        ev = self.config.evaluation
+        rows = []
+        for (stage, metric_name, cohort), value in results.items():
+            info, _ = describe(metric_name)
+            row = {**base, "stage": stage, "metric": metric_name, "cohort": cohort, "higher_is_better": info.higher_is_better}
+            if isinstance(value, np.ndarray):
+                finite = np.isfinite(value)
+                row.update(value=float(value[finite].mean()) if finite.any() else float("nan"), n_requests=int(finite.sum()))
+                if reference is not None:
+                    other = reference[(stage, metric_name, cohort)]
+                    assert isinstance(other, np.ndarray)
+                    paired = paired_bootstrap(value, other, ctx.clusters, ev.bootstrap, ev.seed, ev.level)
+                    row.update(
+                        exact_value=float(np.nanmean(other[finite])) if finite.any() else float("nan"),
+                        delta=paired.delta, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
+                    )  # fmt: skip
+            else:
+                row.update(value=float(value), n_requests=len(ctx.requests))
+                if reference is not None:
+                    ref = float(reference[(stage, metric_name, cohort)])  # type: ignore[arg-type]
+                    row.update(exact_value=ref, delta=float(value) - ref)
+            rows.append(row)
+        self.store.append(rows)
+
+    def _drift_rows(
+        self, embedder: ItemEmbedder, replay: Replay, vectors: ItemVectors, metric: Metric
+    ) -> list[dict[str, Any]]:
+        """Neighbour-set stability across the replay's time windows (and versus a second embedding)."""
+        spec = self.config.drift
+        if spec is None:
+            return []
+        log = replay.log
+        end = int(log.timestamp[-1]) + 1
+        times = [*replay.step_times, end] if replay.step_times else [end]
+        versions = [(vectors.items, vectors.vectors)]
+        versions += [(v.items, v.vectors) for v in (embedder.fit(log.before(t), metric) for t in times[1 if replay.step_times else 0 :])]
+        common = vectors.items
+        for items, _ in versions[1:]:
+            common = np.intersect1d(common, items)
+        rng = np.random.default_rng(spec.seed)
+        probes = np.sort(rng.choice(common, size=min(spec.probe_items, common.size), replace=False))
+        rows = []
+        pairs = [(0, j) for j in range(1, len(versions))] + [(j - 1, j) for j in range(2, len(versions))]
+        base = self._row("-", "-", {}, {}, 0)
+        base["k_candidates"] = None
+        for a, b in pairs:
+            values = neighbour_stability(versions[a], versions[b], probes, spec.k, metric)
+            rows.append({**base, "stage": "embedding", "metric": f"neighbour_jaccard@{spec.k}",
+                         "cohort": f"versions:{a}-{b}", "higher_is_better": True,
+                         "value": float(values.mean()), "n_requests": int(values.size)})  # fmt: skip
+        if spec.versus is not None:
+            other_embedder = make_embedder(spec.versus)
+            other = other_embedder.fit(replay.train, other_embedder.default_metric)
+            shared = np.intersect1d(vectors.items, other.items)
+            picked = np.sort(rng.choice(shared, size=min(spec.probe_items, shared.size), replace=False))
+            values = neighbour_stability(
+                (vectors.items, vectors.vectors), (other.items, other.vectors), picked, spec.k, metric, other.metric
+            )
+            rows.append({**base, "stage": "embedding", "metric": f"neighbour_jaccard@{spec.k}",
+                         "cohort": f"versus:{spec.versus.kind}", "higher_is_better": True,
+                         "value": float(values.mean()), "n_requests": int(values.size)})  # fmt: skip
+        base_key = base["point_key"]
+        for row in rows:
+            row["point_key"] = base_key
+        return rows
+
+
+def _label(point: IndexPoint, query: dict[str, Any]) -> str:
+    params = {**point.build_params, **query}
+    shown = " ".join(f"{k}={v}" for k, v in params.items() if k not in ("seed", "build_threads"))
+    return f"{point.label} {shown}".strip()

@@ -1,0 +1,97 @@
+"""Beyond accuracy: what the lists expose, how novel and how varied they are.
+
+``lists`` is a (requests, n) matrix of dense item indices with -1 pads. Catalogue-level measures
+(coverage, Gini, entropy) return one number; per-list measures return one value per request.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def exposure(lists: np.ndarray, n_items: int) -> np.ndarray:
+    """How often each catalogue item appears across all lists."""
+    flat = np.asarray(lists, dtype=np.int64).ravel()
+    return np.bincount(flat[flat >= 0], minlength=n_items).astype(np.float64)
+
+
+def coverage(lists: np.ndarray, catalogue: np.ndarray) -> float:
+    """Share of the catalogue (the retrievable items) recommended to at least one request."""
+    shown = exposure(lists, int(catalogue.max()) + 1)[catalogue]
+    return float((shown > 0).mean())
+
+
+def gini(lists: np.ndarray, catalogue: np.ndarray) -> float:
+    """Gini index of exposure over the catalogue: 0 when every item is shown equally, 1 when one item takes all."""
+    x = np.sort(exposure(lists, int(catalogue.max()) + 1)[catalogue])
+    n = x.size
+    if n == 0 or x.sum() == 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float(((2 * ranks - n - 1) * x).sum() / (n * x.sum()))
+
+
+def entropy(lists: np.ndarray, catalogue: np.ndarray) -> float:
+    """Shannon entropy of the exposure distribution over the catalogue, divided by log2(catalogue size)."""
+    x = exposure(lists, int(catalogue.max()) + 1)[catalogue]
+    if x.sum() == 0 or catalogue.size < 2:
+        return 0.0
+    p = x[x > 0] / x.sum()
+    return float(-(p * np.log2(p)).sum() / np.log2(catalogue.size))
+
+
+def novelty(lists: np.ndarray, item_users: np.ndarray, n_users: int) -> np.ndarray:
+    """Mean self-information -log2 p(i) of a list's items, p(i) = (training users of i + 1) / (users + 1)."""
+    p = (np.asarray(item_users, np.float64) + 1.0) / (n_users + 1.0)
+    return _per_list(lists, -np.log2(p))
+
+
+def average_popularity(lists: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Mean training interaction count of a list's items (ARP)."""
+    return _per_list(lists, np.asarray(counts, np.float64))
+
+
+def long_tail_share(lists: np.ndarray, is_head: np.ndarray) -> np.ndarray:
+    """Share of a list's items outside the head (the most popular items that take half the interactions)."""
+    return _per_list(lists, (~np.asarray(is_head, bool)).astype(np.float64))
+
+
+def intra_list_diversity(lists: np.ndarray, unit_vectors: np.ndarray) -> np.ndarray:
+    """Mean pairwise cosine distance (1 - cos) between a list's items; ``unit_vectors`` by dense item index."""
+    lists = np.asarray(lists, dtype=np.int64)
+    out = np.full(lists.shape[0], np.nan)
+    for r, row in enumerate(lists):
+        items = row[row >= 0]
+        if items.size < 2:
+            continue
+        v = unit_vectors[items]
+        sims = v @ v.T
+        n = items.size
+        out[r] = 1.0 - (sims.sum() - np.trace(sims)) / (n * (n - 1))
+    return out
+
+
+def head_items(counts: np.ndarray, share: float = 0.5) -> np.ndarray:
+    """Mask of the most popular items that together take ``share`` of all interactions."""
+    counts = np.asarray(counts, np.float64)
+    order = np.argsort(-counts, kind="stable")
+    cumulative = np.cumsum(counts[order]) / max(counts.sum(), 1.0)
+    head = np.zeros(counts.size, dtype=bool)
+    head[order[: int(np.searchsorted(cumulative, share)) + 1]] = True
+    head &= counts > 0
+    return head
+
+
+def popularity_buckets(counts: np.ndarray, shares: tuple[float, float] = (0.5, 0.8)) -> np.ndarray:
+    """0 head / 1 torso / 2 tail per item, by cumulative share of interactions (unseen items: tail)."""
+    head = head_items(counts, shares[0])
+    torso = head_items(counts, shares[1]) & ~head
+    return np.where(head, 0, np.where(torso, 1, 2))
+
+
+def _per_list(lists: np.ndarray, values: np.ndarray) -> np.ndarray:
+    lists = np.asarray(lists, dtype=np.int64)
+    valid = lists >= 0
+    picked = np.where(valid, values[np.maximum(lists, 0)], 0.0)
+    n = valid.sum(axis=1)
+    return np.divide(picked.sum(axis=1), n, out=np.full(lists.shape[0], np.nan), where=n > 0)

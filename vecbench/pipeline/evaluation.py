@@ -1,0 +1,115 @@
+"""Every metric of one pipeline run, per stage and cohort, from the ranked lists alone.
+
+Per-request metrics come back as arrays (NaN where a request is outside the cohort) so that two
+runs can be compared request by request; catalogue-level metrics and latencies are single numbers.
+Cohorts: ``all``; ``activity:cold|medium|heavy`` (terciles of history length at request time);
+``popularity:head|torso|tail`` (recall restricted to held-out items of that popularity bucket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vecbench.datasets.logs.base import InteractionLog
+from vecbench.datasets.logs.split import Requests
+from vecbench.metrics import beyond_accuracy as ba
+from vecbench.metrics.latency import latency_summary
+from vecbench.metrics.relevance import RELEVANCE, hit_matrix
+from vecbench.pipeline.stages import StageLists
+
+Key = tuple[str, str, str]  # (stage, metric, cohort)
+BUCKETS = ("head", "torso", "tail")
+ACTIVITY = ("cold", "medium", "heavy")
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    requests: Requests
+    catalogue: np.ndarray
+    counts: np.ndarray
+    item_users: np.ndarray
+    n_train_users: int
+    head: np.ndarray
+    buckets: np.ndarray
+    unit_vectors: np.ndarray
+    activity: np.ndarray
+    cutoffs: tuple[int, ...]
+    beyond_k: int
+
+    @classmethod
+    def build(
+        cls,
+        requests: Requests,
+        train: InteractionLog,
+        catalogue: np.ndarray,
+        unit_vectors: np.ndarray,
+        cutoffs: list[int],
+        beyond_k: int,
+    ) -> EvalContext:
+        counts = train.item_counts().astype(np.float64)
+        pairs = np.unique(np.stack([train.user, train.item]), axis=1)
+        lengths = requests.history_items.lengths()
+        edges = np.quantile(lengths, [1 / 3, 2 / 3])
+        activity = np.array(ACTIVITY)[np.searchsorted(edges, lengths, side="right").clip(0, 2)]
+        return cls(
+            requests=requests,
+            catalogue=catalogue,
+            counts=counts,
+            item_users=np.bincount(pairs[1], minlength=train.n_items).astype(np.float64),
+            n_train_users=len(np.unique(train.user)),
+            head=ba.head_items(counts),
+            buckets=ba.popularity_buckets(counts),
+            unit_vectors=unit_vectors,
+            activity=activity,
+            cutoffs=tuple(sorted(cutoffs)),
+            beyond_k=beyond_k,
+        )
+
+    @property
+    def clusters(self) -> np.ndarray:
+        """Bootstrap resampling unit: the user of each request."""
+        return self.requests.user
+
+
+def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, np.ndarray | float]:
+    """All metrics of one run (see the module docstring for cohorts)."""
+    targets = [ctx.requests.targets.row(r) for r in range(len(ctx.requests))]
+    n_relevant = ctx.requests.targets.lengths()
+    out: dict[Key, np.ndarray | float] = {}
+    for stage, ranked in lists.lists().items():
+        hits = hit_matrix(ranked, targets)
+        for n in ctx.cutoffs:
+            for name, fn in RELEVANCE.items():
+                values = fn(hits, n_relevant, n)
+                out[(stage, f"{name}@{n}", "all")] = values
+                for cohort in ACTIVITY:
+                    out[(stage, f"{name}@{n}", f"activity:{cohort}")] = np.where(ctx.activity == cohort, values, np.nan)
+            for b, bucket in enumerate(BUCKETS):
+                out[(stage, f"recall@{n}", f"popularity:{bucket}")] = _bucket_recall(ranked[:, :n], targets, ctx.buckets, b)
+        if stage == "retrieval":
+            out[(stage, f"candidate_recall@{ranked.shape[1]}", "all")] = RELEVANCE["recall"](hits, n_relevant, ranked.shape[1])
+        top = ranked[:, : ctx.beyond_k]
+        k = ctx.beyond_k
+        out[(stage, f"coverage@{k}", "all")] = ba.coverage(top, ctx.catalogue)
+        out[(stage, f"gini@{k}", "all")] = ba.gini(top, ctx.catalogue)
+        out[(stage, f"entropy@{k}", "all")] = ba.entropy(top, ctx.catalogue)
+        out[(stage, f"novelty@{k}", "all")] = ba.novelty(top, ctx.item_users, ctx.n_train_users)
+        out[(stage, f"intra_list_diversity@{k}", "all")] = ba.intra_list_diversity(top, ctx.unit_vectors)
+        out[(stage, f"long_tail_share@{k}", "all")] = ba.long_tail_share(top, ctx.head)
+        out[(stage, f"average_popularity@{k}", "all")] = ba.average_popularity(top, ctx.counts)
+        summary = latency_summary(lists.latency_ns[stage])
+        for name in ("latency_p50_ms", "latency_p99_ms", "latency_mean_ms"):
+            out[(stage, name, "all")] = summary[name]
+    return out
+
+
+def _bucket_recall(ranked: np.ndarray, targets: list[np.ndarray], buckets: np.ndarray, bucket: int) -> np.ndarray:
+    """Per request: share of its held-out items of this bucket found in ``ranked`` (NaN if it has none)."""
+    out = np.full(len(targets), np.nan)
+    for r, wanted in enumerate(targets):
+        mine = wanted[buckets[wanted] == bucket]
+        if mine.size:
+            out[r] = np.isin(mine, ranked[r]).sum() / mine.size
+    return out

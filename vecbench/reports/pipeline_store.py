@@ -1,0 +1,121 @@
+"""The pipeline result store: ``OUT/pipeline.parquet``, long format, rewritten atomically after each run.
+
+One row per (retrieval configuration, k_candidates, stage, metric, cohort). Columns:
+
+- identity: ``experiment``, ``log``, ``split``, ``embedding``, ``scorer``, ``rerank``,
+  ``retrieval`` (a label: ``exact``, ``popularity``, or the adapter with its parameters),
+  ``adapter``, ``build_params``, ``query_params`` (canonical JSON), ``k_candidates``, ``point_key``;
+- ``stage``: ``retrieval`` (candidates in index order), ``scoring`` (candidates after the
+  scorer), ``final`` (after re-ranking), or ``embedding`` for drift rows (``retrieval`` is ``-``);
+- ``metric``: a name from ``metrics.recsys_catalog`` with its cut-off, e.g. ``ndcg@10``;
+  ``higher_is_better`` copies its direction;
+- ``cohort``: ``all``, ``activity:cold|medium|heavy``, ``popularity:head|torso|tail``, or for
+  drift ``versions:A-B`` (time windows) and ``versus:KIND``;
+- ``value`` (mean over requests for per-request metrics), ``n_requests`` (requests in the mean);
+- against exact retrieval with the same k_candidates: ``exact_value``, ``delta`` (value - exact),
+  ``delta_low``/``delta_high`` (paired cluster-bootstrap interval over users; NaN for catalogue
+  metrics and latencies) and ``significant`` (the interval excludes 0);
+- ``status`` (``ok``/``failed``), ``error``, ``finished_at``.
+
+Ranked lists and latencies per stage are kept in ``OUT/pipeline_raw/`` so metrics can be recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vecbench.errors import VecbenchError
+from vecbench.reports.store import atomic_write_bytes
+
+PIPELINE_FILE = "pipeline.parquet"
+CHECKS_FILE = "pipeline_checks.json"
+RAW_DIR = "pipeline_raw"
+
+COLUMNS: dict[str, str] = {
+    "experiment": "string",
+    "log": "string",
+    "split": "string",
+    "embedding": "string",
+    "scorer": "string",
+    "rerank": "string",
+    "retrieval": "string",
+    "adapter": "string",
+    "build_params": "string",
+    "query_params": "string",
+    "k_candidates": "Int64",
+    "stage": "string",
+    "metric": "string",
+    "cohort": "string",
+    "higher_is_better": "boolean",
+    "value": "float64",
+    "n_requests": "Int64",
+    "exact_value": "float64",
+    "delta": "float64",
+    "delta_low": "float64",
+    "delta_high": "float64",
+    "significant": "boolean",
+    "status": "string",
+    "error": "string",
+    "point_key": "string",
+    "finished_at": "float64",
+}
+
+
+def conform(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = None
+    return frame.astype(COLUMNS)
+
+
+class PipelineStore:
+    def __init__(self, out_dir: str | Path) -> None:
+        self.out_dir = Path(out_dir)
+
+    @property
+    def path(self) -> Path:
+        return self.out_dir / PIPELINE_FILE
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.out_dir / RAW_DIR
+
+    def prepare(self) -> None:
+        try:
+            self.raw_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VecbenchError(f"cannot create output directory {self.out_dir}: {exc.strerror}") from None
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def read(self) -> pd.DataFrame:
+        if not self.exists():
+            return pd.DataFrame()
+        try:
+            return pq.read_table(self.path).to_pandas()
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise VecbenchError(f"cannot read {self.path}: {exc}") from None
+
+    def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """Add rows, replacing earlier rows of the same point_key, and rewrite the file atomically."""
+        new = conform(pd.DataFrame(list(rows)))
+        if new.empty:
+            return
+        old = self.read()
+        if not old.empty:
+            old = old[~old["point_key"].isin(set(new["point_key"]))]
+        frame = pd.concat([old, new], ignore_index=True) if not old.empty else new
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+        atomic_write_bytes(self.path, sink.getvalue().to_pybytes())
+
+    def write_checks(self, checks: Mapping[str, Any]) -> None:
+        atomic_write_bytes(self.out_dir / CHECKS_FILE, json.dumps(checks, indent=2, default=str).encode())
