@@ -69,11 +69,26 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_datasets_fetch(args: argparse.Namespace) -> int:
+    from vecbench.datasets.logs.fetch import fetch
+
+    folder = fetch(args.name, args.dest, url=args.url, sha256=args.sha256)
+    print(f"{args.name}: {folder} (use it as the log's path)")
+    return EXIT_OK
+
+
 def cmd_results_show(args: argparse.Namespace) -> int:
     from vecbench.reports.store import ResultStore
     from vecbench.reports.table import format_results
 
     store = ResultStore(args.dir)
+    from vecbench.reports.pipeline_store import PipelineStore
+
+    if not store.exists() and PipelineStore(args.dir).exists():
+        from vecbench.reports.pipeline_table import format_pipeline
+
+        print(format_pipeline(PipelineStore(args.dir).read()))
+        return EXIT_OK
     if not store.exists():
         raise VecbenchError(
             f"no results in {args.dir}: expected {store.results_path}; run 'vecbench run CONFIG --out {args.dir}'"
@@ -107,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     info = dataset_commands.add_parser("info", help="describe one dataset")
     info.add_argument("name", help="a registered dataset name")
     info.set_defaults(handler=cmd_datasets_info)
+    fetch = dataset_commands.add_parser(
+        "fetch", help="download an interaction log's official archive (checksum verified)"
+    )
+    fetch.add_argument("name", help="movielens-100k or movielens-latest-small")
+    fetch.add_argument("--dest", default="data", help="folder to unpack into (default: ./data)")
+    fetch.add_argument("--url", help="another location of the same archive (any urllib URL, file:// too)")
+    fetch.add_argument("--sha256", help="the archive checksum to expect instead of the recorded one")
+    fetch.set_defaults(handler=cmd_datasets_fetch)
 
     results = commands.add_parser(
         "results", help="inspect results", description="Inspect a result directory."

@@ -175,7 +175,7 @@ class PipelineRunner:
         p = scorer.params
         features, labels = learned_examples(
             train, embedder, metric, self.config.users, max(self.config.retrieval.k_candidates),
-            p["train_fraction"], p["max_requests"], p["seed"],
+            p["train_fraction"], p["max_requests"], p["seed"], self.config.split,
         )  # fmt: skip
         scorer.fit(features, labels)
 

@@ -29,11 +29,25 @@ def learned_examples(
     train_fraction: float,
     max_requests: int,
     seed: int,
+    split: SplitSpec | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(features, labels) for candidates of requests replayed inside ``train``."""
+    """(features, labels) for candidates of requests replayed inside ``train``.
+
+    The inner split copies the evaluation split's replay steps, minimum history and target limit
+    (``split``), so the scorer learns on requests shaped like the ones it will serve.
+    """
+    like = split or SplitSpec()
     inner = split_log(
         train,
-        SplitSpec(kind="global_time", train_fraction=train_fraction, max_requests=max_requests, seed=seed),
+        SplitSpec(
+            kind="global_time",
+            train_fraction=train_fraction,
+            replay_steps=like.replay_steps if like.kind == "global_time" else 1,
+            min_history=like.min_history,
+            targets_per_user=like.targets_per_user,
+            max_requests=max_requests,
+            seed=seed,
+        ),
     )
     vectors = embedder.fit(inner.train, metric)
     stats = ItemStats.from_log(inner.train)

@@ -10,7 +10,8 @@ def _fmt_delta(row: pd.Series) -> str:
         return "-"
     low, high = row.get("delta_low"), row.get("delta_high")
     interval = "" if pd.isna(low) else f" [{low:+.4f}, {high:+.4f}]"
-    star = "*" if row.get("significant") is True else ""
+    flag = row.get("significant")
+    star = "*" if not pd.isna(flag) and bool(flag) else ""
     return f"{row['delta']:+.4f}{interval}{star}"
 
 
