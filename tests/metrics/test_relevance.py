@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from vecbench.metrics.relevance import RELEVANCE, hit_matrix
 from vecbench.metrics.recsys_catalog import PIPELINE_METRICS, describe
+from vecbench.metrics.relevance import RELEVANCE, hit_matrix
 
 # One request, targets {7, 9}; the list ranks 7 first, 9 third, and pads with -1.
 RANKED = np.array([[7, 3, 9, 4, -1]])

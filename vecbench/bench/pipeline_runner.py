@@ -303,7 +303,7 @@ class PipelineRunner:
             else:
                 row.update(value=float(value), n_requests=len(ctx.requests))
                 if reference is not None:
-                    ref = float(reference[(stage, metric_name, cohort)])  # type: ignore[arg-type]
+                    ref = float(reference[(stage, metric_name, cohort)])
                     row.update(exact_value=ref, delta=float(value) - ref)
             rows.append(row)
         self.store.append(rows)

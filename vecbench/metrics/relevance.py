@@ -25,12 +25,13 @@ def hit_matrix(ranked: np.ndarray, targets: Sequence[np.ndarray]) -> np.ndarray:
 def _cut(hits: np.ndarray, k: int) -> np.ndarray:
     if k < 1:
         raise ValueError(f"cut-off k must be >= 1, got {k}")
-    return np.asarray(hits, dtype=bool)[:, :k]
+    out: np.ndarray = np.asarray(hits, dtype=bool)[:, :k]
+    return out
 
 
 def hit_rate(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:
     """1 if any target is in the top k, else 0."""
-    return _cut(hits, k).any(axis=1).astype(np.float64)
+    return np.asarray(_cut(hits, k).any(axis=1), dtype=np.float64)
 
 
 def recall(hits: np.ndarray, n_relevant: np.ndarray, k: int) -> np.ndarray:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 
-def _fmt_delta(row: pd.Series) -> str:
+def _fmt_delta(row: Mapping[Any, Any]) -> str:
     if pd.isna(row.get("delta")):
         return "-"
     low, high = row.get("delta_low"), row.get("delta_high")
@@ -20,38 +23,34 @@ def format_pipeline(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "no pipeline results yet"
     ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding")]
-    cutoffs = sorted({int(m.split("@")[1]) for m in ok["metric"] if m.startswith("ndcg@")})
+    cutoffs = sorted({int(str(m).split("@")[1]) for m in ok["metric"] if str(m).startswith("ndcg@")})
     if not cutoffs:
         return "no pipeline results yet"
     first, last = f"ndcg@{cutoffs[0]}", f"recall@{cutoffs[-1]}"
-    lines = []
     records = []
     for (label, k), group in ok.groupby(["retrieval", "k_candidates"], sort=False):
-        final = group[group["stage"] == "final"].set_index(["metric", "cohort"])
-        retrieval = group[group["stage"] == "retrieval"].set_index(["metric", "cohort"])
-        cohorts = final.xs(first, level="metric")
-        cohorts = cohorts[cohorts.index.str.startswith("activity:")]
-        worst = cohorts["value"].idxmin() if not cohorts.empty else "-"
-        candidate = retrieval[retrieval.index.get_level_values(0).str.startswith("candidate_recall")]
+        cells = {(r["stage"], r["metric"], r["cohort"]): r for r in group.to_dict("records")}
+        cohorts = {c: r["value"] for (s, m, c), r in cells.items() if s == "final" and m == first and c.startswith("activity:")}
+        worst = min(cohorts, key=lambda c: cohorts[c]) if cohorts else None
+        candidate = [r["value"] for (s, m, _), r in cells.items() if s == "retrieval" and m.startswith("candidate_recall")]
         records.append(
             {
                 "retrieval": label,
-                "k": int(k),
-                first: final.loc[(first, "all"), "value"],
-                f"Δ{first} [CI]": _fmt_delta(final.loc[(first, "all")]),
-                last: final.loc[(last, "all"), "value"],
-                f"Δ{last} [CI]": _fmt_delta(final.loc[(last, "all")]),
-                "cand_recall": candidate["value"].iloc[0] if not candidate.empty else float("nan"),
-                "retr_p50_ms": retrieval.loc[("latency_p50_ms", "all"), "value"],
-                "worst cohort": f"{worst.split(':')[1]} {cohorts.loc[worst, 'value']:.4f}" if worst != "-" else "-",
+                "k": k,
+                first: cells[("final", first, "all")]["value"],
+                f"Δ{first} [CI]": _fmt_delta(cells[("final", first, "all")]),
+                last: cells[("final", last, "all")]["value"],
+                f"Δ{last} [CI]": _fmt_delta(cells[("final", last, "all")]),
+                "cand_recall": candidate[0] if candidate else float("nan"),
+                "retr_p50_ms": cells[("retrieval", "latency_p50_ms", "all")]["value"],
+                "worst cohort": f"{worst.split(':')[1]} {cohorts[worst]:.4f}" if worst else "-",
             }
         )
-    lines.append(pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    lines = [pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}")]
     lines.append("Δ: value - exact retrieval (same k), paired bootstrap interval over users; * excludes 0.")
     drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
-    for _, row in drift.iterrows():
+    for row in drift.to_dict("records"):
         lines.append(f"drift {row['metric']} {row['cohort']}: {row['value']:.4f} over {row['n_requests']} probe items")
-    failed = frame[frame["status"] != "ok"]
-    for _, row in failed.iterrows():
+    for row in frame[frame["status"] != "ok"].to_dict("records"):
         lines.append(f"failed: {row['retrieval']} k={row['k_candidates']}: {row['error']}")
     return "\n".join(lines)

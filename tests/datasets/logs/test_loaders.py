@@ -90,7 +90,7 @@ def test_bad_specs_and_paths(tmp_path: Path) -> None:
         load_log(LogSpec(name="movielens-100k"))
     with pytest.raises(ConfigError, match="does not take 'columns'"):
         load_log(LogSpec(name="synthetic", columns={"user": "u"}))
-    with pytest.raises(DatasetError, match="has no u.data"):
+    with pytest.raises(DatasetError, match=r"has no u\.data"):
         load_movielens_100k(tmp_path)
     (tmp_path / "bad.json").write_text('{"reviewerID": "a"}\n')
     with pytest.raises(DatasetError, match="lacks asin, unixReviewTime"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TextIO
 
 from vecbench.datasets.files import read_error, require_file
 from vecbench.datasets.logs.base import InteractionLog, build_log
@@ -51,7 +52,7 @@ def load_amazon_5core(path: str | Path) -> InteractionLog:
     )
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def _open(path: Path) -> TextIO:
     if path.suffix == ".gz":
         import gzip
 

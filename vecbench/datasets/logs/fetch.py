@@ -83,7 +83,7 @@ def _download(url: str, path: Path) -> str:
     """Stream ``url`` into ``path`` and return its SHA-256 hex digest."""
     digest = hashlib.sha256()
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(path, "wb") as out:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=60) as response, open(path, "wb") as out:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)

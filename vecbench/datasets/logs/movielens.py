@@ -36,7 +36,7 @@ def _folder(path: str | Path, marker: str) -> Path:
 def _read_csv(path: Path, **options: object) -> pd.DataFrame:
     require_file(path)
     try:
-        return pd.read_csv(path, **options)  # type: ignore[call-overload, no-any-return]
+        return pd.read_csv(path, **options)  # type: ignore[call-overload]
     except OSError as exc:
         raise read_error(path, exc) from None
     except (ValueError, pd.errors.ParserError, UnicodeDecodeError) as exc:

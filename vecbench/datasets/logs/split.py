@@ -18,6 +18,7 @@ Targets are new items for the user (items already in the history are dropped; du
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -72,7 +73,7 @@ class Ragged:
     def from_rows(cls, rows: list[np.ndarray], dtype: type = np.int64) -> Ragged:
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         indptr[1:] = np.cumsum([len(r) for r in rows])
-        values = np.concatenate(rows).astype(dtype) if rows else np.empty(0, dtype=dtype)
+        values: np.ndarray = np.concatenate(rows).astype(dtype) if rows else np.empty(0, dtype=dtype)
         return cls(indptr, values)
 
 
@@ -132,7 +133,7 @@ def _global_time(log: InteractionLog, spec: SplitSpec) -> Replay:
     edges = [*bounds, int(stamps[-1]) + 1]
     rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
     by_user = _events_by_user(log)
-    for step, (start, end) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    for step, (start, end) in enumerate(itertools.pairwise(edges)):
         active = np.unique(log.user[(stamps >= start) & (stamps < end)])
         for user in active.tolist():
             items, times = by_user[user]
@@ -166,7 +167,7 @@ def _events_by_user(log: InteractionLog) -> list[tuple[np.ndarray, np.ndarray]]:
     order = np.argsort(log.user, kind="stable")
     bounds = np.searchsorted(log.user[order], np.arange(log.n_users + 1))
     return [
-        (log.item[order[a:b]], log.timestamp[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        (log.item[order[a:b]], log.timestamp[order[a:b]]) for a, b in itertools.pairwise(bounds)
     ]
 
 

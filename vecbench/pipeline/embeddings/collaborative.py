@@ -79,15 +79,15 @@ class AlsEmbedder(ItemEmbedder):
         p = self.params
         items = _known_items(train, p["min_count"])
         matrix = interaction_matrix(train)[:, items].tocsr().astype(np.float32)
-        model = AlternatingLeastSquares(
-            factors=p["dim"],
-            regularization=p["regularization"],
-            alpha=p["alpha"],
-            iterations=p["iterations"],
-            random_state=p["seed"],
-            num_threads=1,
-        )
         with threadpool_limits(1, "blas"):  # implicit's advice: BLAS threads fight its own
+            model = AlternatingLeastSquares(
+                factors=p["dim"],
+                regularization=p["regularization"],
+                alpha=p["alpha"],
+                iterations=p["iterations"],
+                random_state=p["seed"],
+                num_threads=1,
+            )
             model.fit(matrix, show_progress=False)
         vectors = np.ascontiguousarray(model.item_factors, dtype=np.float32)
         column = np.full(train.n_items, -1, dtype=np.int64)

@@ -1,0 +1,146 @@
+"""The pipeline end to end on the synthetic log, through ``vecbench run``, and its bad-config errors."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from vecbench.bench.pipeline_config import parse_pipeline_config
+from vecbench.bench.pipeline_runner import PipelineRunner
+from vecbench.cli import main
+from vecbench.errors import ConfigError
+from vecbench.metrics.relevance import RELEVANCE, hit_matrix
+from vecbench.reports.pipeline_store import COLUMNS, PipelineStore
+
+SYNTHETIC: dict[str, Any] = {
+    "kind": "pipeline",
+    "name": "synthetic-test",
+    "log": {"name": "synthetic", "seed": 0, "options": {"n_users": 500, "n_items": 300, "events_per_user": 25}},
+    "split": {"train_fraction": 0.8, "replay_steps": 2, "min_history": 3},
+    "embedding": {"kind": "svd", "dim": 16},
+    "retrieval": {
+        "k_candidates": [50],
+        "indexes": [
+            {"adapter": "hnswlib", "build": {"M": 4, "ef_construction": 8, "build_threads": 1}, "query": {"ef": [2, 400]}},
+            {"adapter": "vecbench.testing.faults:FaultInjectingAdapter", "label": "faulty", "build": {"fault": "raise"}},
+        ],
+    },
+    "scorer": {"kind": "learned", "max_iter": 30},
+    "rerank": [{"kind": "mmr", "lambda": 0.8, "pool": 50}, {"kind": "category_cap", "max_per_category": 4}],
+    "evaluation": {"cutoffs": [10, 20], "bootstrap": 300},
+    "drift": {"probe_items": 50, "k": 10},
+}
+
+
+@pytest.fixture(scope="module")
+def synthetic_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame, str]:
+    out = tmp_path_factory.mktemp("pipeline")
+    config = out / "pipeline.yaml"
+    config.write_text(yaml.safe_dump(SYNTHETIC))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", str(config), "--out", str(out / "run"), "--no-progress"]) == 0
+    return out / "run", PipelineStore(out / "run").read(), printed.getvalue()
+
+
+def value(frame: pd.DataFrame, retrieval: str, stage: str, metric: str, cohort: str = "all") -> pd.Series:
+    rows = frame[
+        (frame["retrieval"] == retrieval) & (frame["stage"] == stage) & (frame["metric"] == metric) & (frame["cohort"] == cohort)
+    ]
+    assert len(rows) == 1, (retrieval, stage, metric, cohort)
+    return rows.iloc[0]
+
+
+def test_every_configuration_stage_and_metric_is_stored(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    out, frame, printed = synthetic_run
+    assert set(COLUMNS) <= set(frame.columns)
+    labels = set(frame["retrieval"])
+    assert {"exact", "popularity", "-"} <= labels and sum(label.startswith("hnswlib") for label in labels) == 2
+    ok = frame[frame["status"] == "ok"]
+    assert set(ok["stage"]) == {"retrieval", "scoring", "final", "embedding"}
+    metrics = set(ok["metric"])
+    for name in ["ndcg@10", "recall@20", "hit_rate@10", "precision@10", "mrr@10", "map@20", "candidate_recall@50",
+                 "coverage@10", "gini@10", "entropy@10", "novelty@10", "intra_list_diversity@10",
+                 "long_tail_share@10", "average_popularity@10", "latency_p50_ms", "neighbour_jaccard@10"]:  # fmt: skip
+        assert name in metrics, name
+    assert {"activity:cold", "activity:medium", "activity:heavy", "popularity:tail"} <= set(ok["cohort"])
+    for stage in ("retrieval", "scoring", "final"):
+        assert value(frame, "exact", stage, "latency_p50_ms")["value"] > 0
+    assert (out / "pipeline_checks.json").is_file() and (out / "config.yaml").is_file()
+    assert "ndcg@10" in printed and "exact" in printed and "drift" in printed
+
+
+def test_failed_index_point_is_a_row_and_the_run_goes_on(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    _, frame, _ = synthetic_run
+    failed = frame[frame["status"] == "failed"]
+    assert len(failed) == 1 and failed.iloc[0]["retrieval"].startswith("faulty")
+    assert "RuntimeError: injected failure during build" in failed.iloc[0]["error"]
+
+
+def test_ann_rows_carry_deltas_and_intervals_against_exact(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    _, frame, _ = synthetic_run
+    exact = value(frame, "exact", "final", "ndcg@10")
+    assert pd.isna(exact["delta"])
+    weak = value(frame, "hnswlib M=4 ef_construction=8 ef=2", "final", "ndcg@10")
+    assert weak["exact_value"] == pytest.approx(exact["value"])
+    assert weak["delta"] == pytest.approx(weak["value"] - exact["value"])
+    assert weak["delta_low"] <= weak["delta"] <= weak["delta_high"]
+    candidate = value(frame, "hnswlib M=4 ef_construction=8 ef=2", "retrieval", "candidate_recall@50")
+    assert candidate["value"] <= value(frame, "exact", "retrieval", "candidate_recall@50")["value"] + 1e-9
+
+
+def test_collaborative_pipeline_beats_popularity_on_the_synthetic_log(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    _, frame, _ = synthetic_run
+    popularity = value(frame, "popularity", "final", "ndcg@10")
+    assert popularity["delta"] < 0 and bool(popularity["significant"]), "exact collaborative > popularity, CI excludes 0"
+    assert value(frame, "popularity", "final", "coverage@10")["value"] < value(frame, "exact", "final", "coverage@10")["value"]
+
+
+def test_metrics_recompute_from_the_raw_lists(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    out, frame, _ = synthetic_run
+    row = value(frame, "exact", "final", "ndcg@10")
+    with np.load(out / "pipeline_raw" / f"{row['point_key']}.npz") as raw:
+        final = raw["final_items"]
+    with np.load(out / "pipeline_raw" / "requests.npz") as req:
+        indptr, values = req["targets_indptr"], req["targets"]
+    targets = [values[indptr[i] : indptr[i + 1]] for i in range(len(indptr) - 1)]
+    again = RELEVANCE["ndcg"](hit_matrix(final, targets), np.diff(indptr), 10).mean()
+    assert again == pytest.approx(row["value"])
+
+
+def test_drift_rows_compare_embedding_versions(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
+    _, frame, _ = synthetic_run
+    drift = frame[frame["stage"] == "embedding"].set_index("cohort")["value"]
+    assert set(drift.index) == {"versions:0-1", "versions:0-2", "versions:1-2"}
+    assert ((drift > 0) & (drift < 1)).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"retrieval": {"k_candidates": [5]}}, "below the longest cut-off"),
+        ({"scorer": {"kind": "learnt"}}, "did you mean 'learned'"),
+        ({"split": {"train_fraction": 0.8, "replay_step": 2}}, "unknown key 'split.replay_step'"),
+        ({"embeddings": {"kind": "svd"}}, "did you mean 'embedding'"),
+        ({"retrieval": {"indexes": [{"adapter": "hnswlibb"}]}}, "did you mean 'hnswlib'"),
+    ],
+)
+def test_bad_configs_are_one_line_errors(tmp_path: Path, change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as info:
+        PipelineRunner(parse_pipeline_config({**SYNTHETIC, **change}), tmp_path, progress=False).run()
+    assert "\n" not in str(info.value)
+
+
+def test_cli_prints_a_one_line_error_for_a_bad_pipeline_config(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({**SYNTHETIC, "log": {"name": "movielens-100k"}}))
+    assert main(["run", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "needs path" in err and err.count("\n") == 1
