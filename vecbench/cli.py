@@ -59,6 +59,11 @@ def cmd_datasets_list(args: argparse.Namespace) -> int:
     for name in dataset_names():
         info = dataset_info(name)
         print(f"{name:16s} {info.get('description', '')}")
+    from vecbench.datasets.logs.registry import LOGS
+
+    print("\ninteraction logs (a pipeline config's log:)")
+    for name, entry in sorted(LOGS.items()):
+        print(f"{name:24s} {entry.description}")
     return EXIT_OK
 
 

@@ -75,6 +75,10 @@ def test_every_configuration_stage_and_metric_is_stored(synthetic_run: tuple[Pat
         assert value(frame, "exact", stage, "latency_p50_ms")["value"] > 0
     assert (out / "pipeline_checks.json").is_file() and (out / "config.yaml").is_file()
     assert "ndcg@10" in printed and "exact" in printed and "drift" in printed
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        assert main(["results", "show", str(out)]) == 0
+    assert "popularity" in shown.getvalue() and "Δndcg@10" in shown.getvalue()
 
 
 def test_failed_index_point_is_a_row_and_the_run_goes_on(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:
