@@ -1,4 +1,6 @@
-"""Command line: ``vecbench run``, ``datasets``, ``results``. The only place that parses arguments or exits."""
+"""Command line: ``vecbench run``, ``datasets``, ``results``, ``report``, ``mlflow``.
+
+The only place that parses arguments or exits."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from vecbench.errors import VecbenchError
 
@@ -21,16 +24,65 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_run_pipeline(args)
     from vecbench.bench.config import load_config
     from vecbench.bench.runner import Runner
+    from vecbench.reports.html import ReportSink
+    from vecbench.reports.sinks import ResultSink
     from vecbench.reports.store import ResultStore
     from vecbench.reports.table import format_results
 
     config = load_config(args.config)
     out = Path(args.out) if args.out else Path("runs") / config.name
-    summary = Runner(config, out, progress=not args.no_progress).run()
+    report = ReportSink()
+    sinks: list[ResultSink] = [report]  # the report first: MLflow attaches it at the end
+    mlflow = None
+    if not args.no_mlflow:
+        from vecbench.reports.mlflow_sink import MlflowSink
+
+        mlflow = MlflowSink(args.tracking_uri)
+        sinks.append(mlflow)
+    summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print(format_results(ResultStore(out).read()))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
+    )
+    if report.built is not None:
+        print(_report_line(report.built))
+    if mlflow is not None:
+        print(_mlflow_line(mlflow))
+    return EXIT_OK
+
+
+def _report_line(built: Any) -> str:
+    return f"Report: {built.path} ({built.size_bytes:,} bytes, built in {built.seconds:.2f} s)"
+
+
+def _mlflow_line(sink: Any) -> str:
+    from vecbench.reports.mlflow_sync import ui_note
+
+    if sink.target is not None and sink.done:
+        counts = sink.target.counts.describe()
+        return f"MLflow: {counts}; browse them with: {sink.target.run_hint()}{ui_note(sink.uri)}"
+    return f"MLflow: runs not uploaded (see the warning above); upload them with: {sink.sync_command}"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from vecbench.reports.html import build_comparison, build_report
+
+    if args.compare:
+        built = build_comparison(args.dir, args.compare, args.output)
+    else:
+        built = build_report(args.dir, args.output)
+    print(_report_line(built))
+    return EXIT_OK
+
+
+def cmd_mlflow_sync(args: argparse.Namespace) -> int:
+    from vecbench.reports.mlflow_sync import sync_result_set, ui_note
+
+    target = sync_result_set(args.dir, args.tracking_uri)
+    print(
+        f"MLflow: {target.counts.describe()} in experiment {target.experiment_id} at {target.uri}; "
+        f"browse them with: {target.run_hint()}{ui_note(target.uri)}"
     )
     return EXIT_OK
 
@@ -115,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("config", help="path to the YAML experiment config")
     run.add_argument("--out", help="output directory (default: runs/<config name>); re-running resumes")
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else a SQLite store in OUT/mlflow)",
+    )
+    run.add_argument("--no-mlflow", action="store_true", help="do not log this run to MLflow")
     run.set_defaults(handler=cmd_run)
 
     datasets = commands.add_parser(
@@ -144,6 +201,29 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("dir", help="an output directory of 'vecbench run'")
     show.add_argument("--pareto", action="store_true", help="only each adapter's recall/QPS frontier")
     show.set_defaults(handler=cmd_results_show)
+
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report of a result set",
+        description="Write one self-contained HTML report (default OUT/report.html).",
+    )
+    report.add_argument("dir", help="an output directory of 'vecbench run'")
+    report.add_argument("--compare", metavar="OTHER", help="a second output directory to show side by side")
+    report.add_argument("--output", help="where to write the HTML file")
+    report.set_defaults(handler=cmd_report)
+
+    mlflow = commands.add_parser(
+        "mlflow", help="MLflow tracking", description="Upload result sets to MLflow."
+    )
+    mlflow_commands = mlflow.add_subparsers(dest="mlflow_command", metavar="ACTION", required=True)
+    sync = mlflow_commands.add_parser(
+        "sync", help="upload a result set (skips runs already there)", description="Upload a result set to MLflow."
+    )
+    sync.add_argument("dir", help="an output directory of 'vecbench run'")
+    sync.add_argument(
+        "--tracking-uri", help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else OUT/mlflow)"
+    )
+    sync.set_defaults(handler=cmd_mlflow_sync)
     return parser
 
 

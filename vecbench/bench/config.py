@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError, closest_hint
+from vecbench.reports.constraints import Constraints
 
 ParamGrid = dict[str, Any]
 
@@ -42,6 +43,7 @@ class ExperimentConfig(BaseModel):
     timeout_s: float = Field(default=1800.0, gt=0, description="per build point, in its worker process")
     memory_limit_gb: float | None = Field(default=None, gt=0, description="address-space cap per worker")
     cache_dir: str | None = None
+    constraints: Constraints = Field(default_factory=Constraints)
 
 
 def _format_validation_error(exc: ValidationError, source: str) -> str:
@@ -57,6 +59,8 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
             known = list(DatasetSpec.model_fields)
         elif len(err["loc"]) > 2 and err["loc"][0] == "indexes":
             known = list(IndexEntry.model_fields)
+        elif len(err["loc"]) > 1 and err["loc"][0] == "constraints":
+            known = list(Constraints.model_fields)
         return f"{source}: unknown key '{where}'{closest_hint(key, known)}"
     if err["type"] == "missing":
         return f"{source}: missing required key '{where}'"

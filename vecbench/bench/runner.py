@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dat
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.reports.sinks import ResultSink, RunContext, SinkChain
 from vecbench.reports.store import ResultStore
 
 POLL_SECONDS = 0.2
@@ -81,11 +82,14 @@ class Runner:
         out_dir: str | Path,
         progress: bool = True,
         on_row: Callable[[dict[str, Any]], None] | None = None,
+        sinks: Sequence[ResultSink] = (),
     ) -> None:
         self.config = config
         self.store = ResultStore(out_dir)
         self.progress = progress
         self.on_row = on_row
+        # Sinks (MLflow, the HTML report) see each row after the result file has it.
+        self.sinks = SinkChain(sinks)
         self._context = mp.get_context("spawn")
 
     def run(self) -> RunSummary:
@@ -101,20 +105,33 @@ class Runner:
         environment = collect_environment(config.threads)
         self.store.write_environment(environment)
         (self.store.out_dir / "config.yaml").write_text(_config_yaml(config))
+        self.sinks.start(
+            RunContext(
+                out_dir=self.store.out_dir,
+                experiment=config.name,
+                config=config.model_dump(mode="json"),
+                environment=environment,
+                dataset_label=str(config.dataset.label()),
+                dataset_fingerprint=dataset.fingerprint,
+            )
+        )
         done = self.store.finished_keys()
         total = sum(len(p.query_points) for p in points)
         todo = [p for p in points if any(q.key not in done for q in p.query_points)]
         skipped = total - sum(sum(q.key not in done for q in p.query_points) for p in todo)
         failed = 0
         bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
+        completed = False
         try:
             for point in todo:
                 bar.set_description(f"{point.label} {_short(point.build_params)}")
                 for row in self._run_build_point(point, dataset, truth, done, environment):
                     failed += row["status"] != "ok"
                     bar.update(1)
+            completed = True
         finally:
             bar.close()
+            self.sinks.finish(completed)
         return RunSummary(
             self.store.out_dir, total, total - skipped, skipped, failed, time.monotonic() - started
         )
@@ -153,6 +170,7 @@ class Runner:
             rows.append(row)
             if self.on_row is not None:
                 self.on_row(row)
+            self.sinks.row(row)
 
         def fail_pending(reason: str) -> None:
             for query in list(pending.values()):

@@ -1,0 +1,6 @@
+"""The self-contained HTML report: sections built from a result set, plots as inline SVG."""
+
+from vecbench.reports.html.compare import build_comparison
+from vecbench.reports.html.report import BuiltReport, ReportSink, build_report
+
+__all__ = ["BuiltReport", "ReportSink", "build_comparison", "build_report"]

@@ -1,0 +1,398 @@
+"""The report's sections, each a function of one result set: rows in, escaped HTML out.
+
+Sections for results that other parts of vecbench produce are driven by the columns present:
+- filtered search: rows with a measured ``pass_rate`` (and ``strategy``, ``filter``);
+- recommendation: columns named ``metric@N`` (``ndcg@10``) or catalogued metrics outside the core
+  schema, each optionally with ``<metric>_delta``, ``<metric>_delta_ci_low`` and
+  ``<metric>_delta_ci_high`` (difference from exact retrieval and its interval).
+Where a result set has none, the section says so instead of showing empty charts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from vecbench.metrics.catalog import METRICS
+from vecbench.reports.constraints import Choice, Constraints, best_choices
+from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
+from vecbench.reports.html.plots import (
+    compact_params,
+    cost_charts,
+    delta_chart,
+    filter_charts,
+    latency_charts,
+    pareto_chart,
+    point_name,
+)
+from vecbench.reports.html.svg import Chart, byte_size, colour_for, number
+from vecbench.reports.resultset import ResultSet
+from vecbench.reports.schema import COLUMNS
+
+FILTER_COLUMNS = ("filter", "pass_rate", "strategy", "short_result_frac", "overfetch_mean")
+DELTA_SUFFIXES = ("_delta", "_delta_ci_low", "_delta_ci_high")
+_AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    body: Markup
+
+
+@dataclass
+class ReportContext:
+    """What every section shares: a colour per adapter label, the constraints, and the plots
+    drawn so far (kept so they can also be saved as separate SVG files)."""
+
+    colours: dict[str, str]
+    constraints: Constraints
+    plots: dict[str, Markup] = field(default_factory=dict)
+
+    def add(self, chart: Chart, where: str) -> Markup:
+        svg = chart.render()
+        self.plots[f"{where}-{chart.name}"] = svg
+        return tag("figure", svg, class_="plot-box")
+
+
+def colours_for(*frames: pd.DataFrame) -> dict[str, str]:
+    labels = sorted({str(label) for frame in frames if not frame.empty for label in frame["label"].dropna()})
+    return {label: colour_for(index) for index, label in enumerate(labels)}
+
+
+def slug(text: str) -> str:
+    """A file-name-safe, still unique, short form of a user string (dataset labels can be paths)."""
+    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "x"
+    return f"{clean}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
+
+
+def groups(frame: pd.DataFrame) -> Iterator[tuple[str, int, pd.DataFrame]]:
+    """(dataset, k, rows) for each dataset and k of a result set, in a stable order."""
+    if frame.empty:
+        return
+    for (dataset, k), group in frame.groupby(["dataset", "k"], sort=True):
+        yield str(dataset), int(k), group
+
+
+def _title(dataset: str, k: int) -> str:
+    return f"{dataset}, k={k}"
+
+
+def _charts(rs: ResultSet, ctx: ReportContext, draw: Callable[..., Any], empty: str) -> Markup:
+    parts: list[Markup] = []
+    for dataset, k, group in groups(rs.frame):
+        found = draw(group, ctx.colours, _title(dataset, k))
+        charts = [c for c in (found if isinstance(found, list) else [found]) if c is not None]
+        where = f"{slug(dataset)}-k{k}"
+        if charts:
+            parts.append(tag("h3", _title(dataset, k)))
+            parts.append(tag("div", *(ctx.add(c, where) for c in charts), class_="plots"))
+    return join(parts) if parts else note(empty)
+
+
+# ---- overview ---------------------------------------------------------------------------------
+
+
+def overview(rs: ResultSet, ctx: ReportContext) -> Markup:
+    frame, env = rs.frame, rs.environment
+    cards = []
+    for dataset, k, group in groups(frame):
+        first = group.iloc[0]
+        cards.append(
+            _card(
+                "dataset",
+                dataset,
+                f"{_int(first['n_base'])} vectors × {_int(first['dim'])} dims, "
+                f"{_int(first['n_queries'])} queries, {first['metric']}, k={k}",
+            )
+        )
+    ok, failed = len(rs.ok()), len(rs.failed())
+    cards.append(_card("points", f"{ok} measured", f"{failed} failed" if failed else "none failed"))
+    for choice in best_choices(frame, ctx.constraints):
+        if choice.scope == "all adapters":
+            cards.append(_best_card(choice, ctx.constraints))
+    machine = env.get("cpu_model") or "unknown CPU"
+    cores = env.get("cpu_affinity") or env.get("cpu_count")
+    cards.append(
+        _card(
+            "machine",
+            str(machine),
+            f"{cores} cores · search threads {env.get('search_threads', '-')} · "
+            f"vecbench {env.get('vecbench_version', '-')} @ {str(env.get('git_commit') or '-')[:10]}",
+        )
+    )
+    return tag("div", *cards, class_="cards")
+
+
+def _int(value: Any) -> str:
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return "-"
+
+
+def _card(kind: str, headline: str, detail: str, cls: str = "card") -> Markup:
+    return tag("div", tag("div", kind, class_="card-kind"), tag("div", headline, class_="card-main"), tag("div", detail, class_="card-detail"), class_=cls)
+
+
+def _best_card(choice: Choice, constraints: Constraints) -> Markup:
+    where = _title(choice.dataset, choice.k)
+    if choice.row is None:
+        return _card(f"best · {where}", "no point meets the constraints", constraints.describe(), "card warn")
+    row = choice.row
+    return _card(
+        f"best · {where}",
+        point_name(row),
+        f"{number(float(row['qps']))} QPS at recall {float(row['recall']):.4f} "
+        f"(p99 {float(row['latency_p99_ms']):.3g} ms) — {constraints.describe()}",
+        "card good",
+    )
+
+
+# ---- plots ------------------------------------------------------------------------------------
+
+
+def pareto(rs: ResultSet, ctx: ReportContext) -> Markup:
+    intro = note(
+        "Each dot is one query point; lines join each adapter's frontier (no other point of the "
+        "adapter has both higher recall and higher QPS). The dashed black line and ringed points are "
+        "the frontier over all adapters. Hover a point for its parameters."
+    )
+    return intro + _charts(rs, ctx, pareto_chart, "no finished points in this result set")
+
+
+def latency(rs: ResultSet, ctx: ReportContext) -> Markup:
+    intro = note("Single-query latency percentiles; one line per built index through its query points.")
+    return intro + _charts(rs, ctx, latency_charts, "no latency measurements in this result set")
+
+
+def costs(rs: ResultSet, ctx: ReportContext) -> Markup:
+    intro = note(
+        "One bar per built index, spanning the recall its query points reach; the dot marks the highest."
+    )
+    return intro + _charts(rs, ctx, cost_charts, "no build measurements in this result set")
+
+
+# ---- best configuration -----------------------------------------------------------------------
+
+
+def best(rs: ResultSet, ctx: ReportContext) -> Markup:
+    constraints = ctx.constraints
+    choices = best_choices(rs.frame, constraints)
+    if not choices:
+        return note("no points in this result set")
+    intro = tag(
+        "p",
+        "Question (from the config's ",
+        tag("code", "constraints"),
+        " section): ",
+        tag("strong", constraints.describe()),
+        ". Memory means the index size.",
+    )
+    headers = ["dataset", "k", "among", "best point", "recall", "QPS", "p99 ms", "index", "build s", "points meeting"]
+    rows = []
+    for choice in choices:
+        row = choice.row
+        among = Cell(choice.scope, None, "scope-all" if choice.scope == "all adapters" else None)
+        if row is None:
+            rows.append([Cell(choice.dataset), cell(choice.k), among, Cell("none meets the constraints", None, "muted"), *[Cell("-")] * 5, cell(0)])
+            continue
+        rows.append(
+            [
+                Cell(choice.dataset),
+                cell(choice.k),
+                among,
+                Cell(point_name(row)),
+                cell(row["recall"]),
+                cell(row["qps"], "{:,.0f}"),
+                cell(row["latency_p99_ms"]),
+                _bytes(row["index_bytes"]),
+                cell(row["build_s"]),
+                cell(choice.candidates),
+            ]
+        )
+    return intro + table(headers, rows, sortable=True, name="best")
+
+
+def _bytes(value: Any) -> Cell:
+    base = cell(value)
+    if base.sort is None:
+        return base
+    return Cell(byte_size(base.sort), base.sort)
+
+
+# ---- filters and recommendation (driven by the columns present) -------------------------------
+
+
+def has_filtered_rows(frame: pd.DataFrame) -> bool:
+    return "pass_rate" in frame and bool(pd.to_numeric(frame["pass_rate"], errors="coerce").notna().any())
+
+
+def filters(rs: ResultSet, ctx: ReportContext) -> Markup:
+    frame = rs.frame
+    if not has_filtered_rows(frame):
+        return note("no filtered runs in this result set")
+    frame = frame.copy()
+    if "strategy" not in frame:
+        frame["strategy"] = None
+    shown = ResultSet(rs.out_dir, frame[pd.to_numeric(frame["pass_rate"], errors="coerce").notna()], rs.environment, rs.config)
+    charts = _charts(shown, ctx, filter_charts, "no finished filtered points")
+    headers = ["point", *[c for c in FILTER_COLUMNS if c in frame], "recall", "p99 ms"]
+    rows = [
+        [Cell(point_name(r)), *[cell(r[c]) for c in FILTER_COLUMNS if c in frame], cell(r["recall"]), cell(r["latency_p99_ms"])]
+        for _, r in shown.frame.sort_values(["label", "pass_rate"]).iterrows()
+    ]
+    return charts + table(headers, rows, sortable=True, name="filters")
+
+
+def recommendation_metrics(frame: pd.DataFrame) -> list[str]:
+    """Metric columns beyond the core schema that hold values: 'ndcg@10', catalogued extras."""
+    found = []
+    for column in frame.columns:
+        name = str(column)
+        if name in COLUMNS or name in FILTER_COLUMNS or name.endswith(DELTA_SUFFIXES):
+            continue
+        if (_AT_K.match(name) or name in METRICS) and pd.to_numeric(frame[column], errors="coerce").notna().any():
+            found.append(name)
+    return sorted(found)
+
+
+def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
+    metrics = recommendation_metrics(rs.frame)
+    if not metrics:
+        return note("no recommendation runs in this result set")
+    parts: list[Markup] = []
+    for dataset, k, group in groups(rs.frame):
+        rows = group[group[metrics].apply(pd.to_numeric, errors="coerce").notna().any(axis=1)]
+        if rows.empty:
+            continue
+        parts.append(tag("h3", _title(dataset, k)))
+        headers = ["point"]
+        for metric in metrics:
+            headers.append(metric)
+            if f"{metric}_delta" in rows:
+                headers.append(f"{metric} − exact")
+        body = []
+        for _, r in rows.iterrows():
+            line = [Cell(point_name(r))]
+            for metric in metrics:
+                line.append(cell(r[metric]))
+                if f"{metric}_delta" in rows:
+                    line.append(_delta_cell(r, metric))
+            body.append(line)
+        parts.append(table(headers, body, sortable=True, name="recommendation"))
+        charts = [delta_chart(rows, m, _title(dataset, k)) for m in metrics if f"{m}_delta" in rows]
+        drawn = [c for c in charts if c is not None]
+        if drawn:
+            parts.append(tag("div", *(ctx.add(c, f"{slug(dataset)}-k{k}") for c in drawn), class_="plots"))
+    return join(parts) if parts else note("no recommendation runs in this result set")
+
+
+def _delta_cell(row: pd.Series, metric: str) -> Cell:
+    value = _num(row.get(f"{metric}_delta"))
+    if not math.isfinite(value):
+        return Cell("-")
+    low, high = _num(row.get(f"{metric}_delta_ci_low")), _num(row.get(f"{metric}_delta_ci_high"))
+    text = f"{value:+.4f}"
+    cls = None
+    if math.isfinite(low) and math.isfinite(high):
+        text += f" [{low:+.4f}, {high:+.4f}]"
+        higher = METRICS[metric.split("@")[0]].higher_is_better if metric.split("@")[0] in METRICS else True
+        if high < 0 or low > 0:  # the interval excludes zero: a real difference, coloured by direction
+            cls = "better" if (low > 0) == higher else "worse"
+    return Cell(text, value, cls)
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+# ---- failures, every point, environment -------------------------------------------------------
+
+
+def failed(rs: ResultSet, ctx: ReportContext) -> Markup:
+    bad = rs.failed()
+    if bad.empty:
+        return note("no failed points in this result set")
+    rows = [
+        [Cell(str(r["label"])), Cell(compact_params(r["build_params"])), Cell(compact_params(r["query_params"])), Cell(str(r["error"]), None, "error")]
+        for _, r in bad.sort_values(["label", "build_params"]).iterrows()
+    ]
+    return table(["adapter", "build", "query", "reason"], rows, sortable=True, name="failed")
+
+
+POINT_COLUMNS: list[tuple[str, str, str]] = [
+    ("recall", "recall", "{:.4f}"),
+    ("recall_ids", "recall (ids)", "{:.4f}"),
+    ("qps", "QPS", "{:,.0f}"),
+    ("latency_p50_ms", "p50 ms", "{:.4g}"),
+    ("latency_p95_ms", "p95 ms", "{:.4g}"),
+    ("latency_p99_ms", "p99 ms", "{:.4g}"),
+    ("latency_p999_ms", "p99.9 ms", "{:.4g}"),
+    ("build_s", "build s", "{:.4g}"),
+]
+
+
+def points(rs: ResultSet, ctx: ReportContext) -> Markup:
+    frame = rs.frame
+    if frame.empty:
+        return note("no points in this result set")
+    several = frame["dataset"].nunique() > 1 or frame["k"].nunique() > 1
+    extras = [c for c in FILTER_COLUMNS if c in frame and frame[c].notna().any()]
+    extras += recommendation_metrics(frame)
+    headers = [*(["dataset", "k"] if several else []), "adapter", "build", "query"]
+    headers += [title for _, title, _ in POINT_COLUMNS] + ["index", "peak RSS", *extras, "status"]
+    rows = []
+    for _, r in frame.sort_values(["dataset", "k", "label", "build_params", "recall"]).iterrows():
+        line = [*([Cell(str(r["dataset"])), cell(r["k"])] if several else []), Cell(str(r["label"])), Cell(compact_params(r["build_params"])), Cell(compact_params(r["query_params"]))]
+        line += [cell(r[column], fmt) for column, _, fmt in POINT_COLUMNS]
+        line += [_bytes(r["index_bytes"]), _bytes(r["rss_peak_bytes"])]
+        line += [cell(r[c]) for c in extras]
+        ok = r["status"] == "ok"
+        line.append(Cell(str(r["status"]), None, "ok" if ok else "error", None if ok else str(r["error"])))
+        rows.append(line)
+    hint = note("Click a column header to sort; hover a failed status for its reason.")
+    return hint + tag("div", table(headers, rows, sortable=True, name="points"), class_="scroll")
+
+
+def environment(rs: ResultSet, ctx: ReportContext) -> Markup:
+    env = rs.environment
+    if not env:
+        return note("no environment.json in this result set")
+    rows = []
+    for key, value in env.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                rows.append([Cell(f"{key}.{inner}"), Cell("-" if inner_value is None else str(inner_value))])
+        else:
+            rows.append([Cell(key), Cell("-" if value is None else str(value))])
+    return table(["what", "value"], rows, name="environment")
+
+
+SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = [
+    ("overview", "Overview", overview),
+    ("pareto", "Recall vs throughput", pareto),
+    ("best", "Best configuration", best),
+    ("latency", "Latency percentiles vs recall", latency),
+    ("costs", "Build time and index memory vs recall", costs),
+    ("filters", "Recall under filters", filters),
+    ("recommendation", "Recommendation metrics", recommendation),
+    ("failed", "Failed points", failed),
+    ("points", "Every point", points),
+    ("environment", "Environment", environment),
+]
+
+
+def build_sections(rs: ResultSet, ctx: ReportContext) -> list[Section]:
+    return [Section(key, title, make(rs, ctx)) for key, title, make in SECTIONS]

@@ -1,0 +1,491 @@
+"""Result sets in MLflow: one parent run per result set, one child run per measured point.
+
+Why a child per point (not per build point): an MLflow run holds one value per parameter and the
+UI compares runs, not steps. With one run per (build, query) point every build and query parameter
+is a column of the runs table, and recall, QPS and latency can be charted against each other
+across runs (scatter and parallel-coordinates views) exactly as the report's Pareto plot does;
+a run per build point would have to squeeze its query points into metric steps, which the UI
+only shows as per-run curves. Build-level values (build time, index size) repeat on each child
+and ``vecbench.build_key`` groups them.
+
+Idempotence: every run is tagged with the result set's id (a UUID kept in OUT/result_set.json),
+children also with their ``point_key`` and ``finished_at``. A sync creates what is missing,
+replaces a child whose row was re-measured (the old run is deleted), finishes runs left half
+written by an interrupted upload, and leaves complete ones alone, so it can be repeated freely.
+
+MLflow is imported only when a sync or the sink runs: ``--no-mlflow`` never pays for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from vecbench.errors import VecbenchError
+from vecbench.reports.constraints import best_choices, constraints_from
+from vecbench.reports.html.plots import point_name
+from vecbench.reports.resultset import ResultSet, load_result_set
+from vecbench.reports.schema import COLUMNS
+from vecbench.reports.store import atomic_write_bytes
+
+RESULT_SET_FILE = "result_set.json"
+ARTIFACT_FILES = ("config.yaml", "results.parquet", "environment.json", "report.html")
+ARTIFACT_FOLDERS = ("plots",)
+LOCAL_STORE_DIR = "mlflow"
+LOCAL_DB = "mlflow.db"
+
+TAG_ROLE = "vecbench.role"
+TAG_RESULT_SET = "vecbench.result_set"
+TAG_POINT = "vecbench.point_key"
+TAG_FINISHED = "vecbench.finished_at"
+
+# Identity and setting columns become params; all other numeric columns are metrics.
+PARAM_COLUMNS = ("dataset", "metric", "n_base", "n_queries", "dim", "k", "adapter", "label", "threads", "runs", "build_threads")
+TAG_COLUMNS = ("dataset_fingerprint", "build_key", "status")
+SKIP_COLUMNS = {"experiment", "build_params", "query_params", "error", "point_key", "raw_path", "finished_at"}
+STRING_EXTRAS = ("filter", "strategy")  # filtered-search columns logged as params where present
+
+# Fail fast when a tracking server is gone; the user's own settings win (setdefault).
+CLIENT_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
+    # No background network traffic from the process that runs benchmarks.
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+}
+
+
+def result_set_id(out_dir: Path) -> str:
+    """The stable id of a result set, created on first use and kept beside the results."""
+    path = out_dir / RESULT_SET_FILE
+    if path.is_file():
+        try:
+            return str(json.loads(path.read_text())["id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise VecbenchError(f"{path} is damaged; delete it to give this result set a new id") from None
+    value = uuid.uuid4().hex
+    atomic_write_bytes(path, json.dumps({"id": value}).encode())
+    return value
+
+
+def local_store_uri(out_dir: Path) -> str:
+    """The embedded store: a SQLite file inside the output folder (MLflow 3's local default kind)."""
+    return "sqlite:///" + str((out_dir / LOCAL_STORE_DIR / LOCAL_DB).resolve())
+
+
+def resolve_tracking_uri(out_dir: Path, given: str | None) -> str:
+    """--tracking-uri, else MLFLOW_TRACKING_URI, else the embedded store in OUT."""
+    return given or os.environ.get("MLFLOW_TRACKING_URI") or local_store_uri(out_dir)
+
+
+def is_local(uri: str) -> bool:
+    return urlparse(uri).scheme in ("sqlite", "file", "")
+
+
+def browse_hint(uri: str, experiment_id: str | None = None, run_id: str | None = None) -> str:
+    """The one command (or address) with which a person opens these runs."""
+    if urlparse(uri).scheme == "sqlite":
+        return f"mlflow ui --backend-store-uri {uri}"
+    if is_local(uri):
+        return f"mlflow ui --backend-store-uri {uri}"
+    if experiment_id and run_id:
+        return f"{uri.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+    return uri
+
+
+def ui_note(uri: str) -> str:
+    """A hint when the MLflow web UI is not installed (vecbench needs only mlflow-skinny)."""
+    if not is_local(uri):
+        return ""
+    from importlib import resources
+
+    if resources.files("mlflow").joinpath("server/js/build/index.html").is_file():
+        return ""
+    return " (the web UI comes with the full package: pip install mlflow)"
+
+
+def _artifact_root(uri: str) -> str | None:
+    """Where a local store keeps artifacts: beside its database (MLflow would use ./mlruns)."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "sqlite":
+        return (Path(parsed.path).parent / "artifacts").resolve().as_uri()
+    return None
+
+
+def metric_name(column: str) -> str:
+    """'ndcg@10' -> 'ndcg_at_10': MLflow names allow letters, digits, _ - . / space and colon."""
+    return re.sub(r"[^\w.\- /:]", "_", column.replace("@", "_at_"))
+
+
+def _value(value: Any) -> Any:
+    """None for missing values (None, NaN, pandas NA), else the plain Python value."""
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN and pandas NA
+            return None
+    except TypeError:
+        return None
+    return value.item() if type(value).__module__ == "numpy" else value
+
+
+def _number(value: Any) -> float | None:
+    value = _value(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(float(value)) else None
+
+
+def finished_tag(value: Any) -> str:
+    number = _number(value)
+    return "" if number is None else f"{number:.6f}"
+
+
+@dataclass(frozen=True)
+class PointRun:
+    """A row translated into what an MLflow child run holds."""
+
+    name: str
+    params: dict[str, str]
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    status: str
+    timestamp_ms: int
+
+
+def point_run(row: Mapping[str, Any], result_set: str, parent_run_id: str) -> PointRun:
+    params: dict[str, str] = {}
+    metrics: dict[str, float] = {}
+    for column in PARAM_COLUMNS:
+        value = _value(row.get(column))
+        if value is not None:
+            params[column] = str(value)
+    for prefix, column in (("build", "build_params"), ("query", "query_params")):
+        text = _value(row.get(column))
+        for key, value in (json.loads(text) if text else {}).items():
+            params[f"{prefix}.{key}"] = str(value)
+    for column in STRING_EXTRAS:
+        value = _value(row.get(column))
+        if value is not None:
+            params[column] = str(value)[:6000]
+    for column, value in row.items():
+        name = str(column)
+        if name in SKIP_COLUMNS or name in PARAM_COLUMNS or name in TAG_COLUMNS or name in STRING_EXTRAS:
+            continue
+        number = _number(value)
+        if number is not None:
+            metrics[metric_name(name)] = number
+    status = str(_value(row.get("status")) or "failed")
+    tags = {
+        TAG_ROLE: "point",
+        TAG_RESULT_SET: result_set,
+        TAG_POINT: str(row["point_key"]),
+        TAG_FINISHED: finished_tag(row.get("finished_at")),
+        "mlflow.parentRunId": parent_run_id,
+    }
+    for column in TAG_COLUMNS:
+        value = _value(row.get(column))
+        if value is not None:
+            tags[f"vecbench.{column}"] = str(value)
+    error = _value(row.get("error"))
+    if error:
+        tags["vecbench.error"] = str(error)[:5000]
+    finished = _number(row.get("finished_at")) or 0.0
+    return PointRun(
+        name=point_name(row)[:200],
+        params=params,
+        metrics=metrics,
+        tags=tags,
+        status="FINISHED" if status == "ok" else "FAILED",
+        timestamp_ms=int(finished * 1000),
+    )
+
+
+@dataclass(frozen=True)
+class ParentInfo:
+    """The result set as the parent run shows it."""
+
+    result_set: str
+    experiment: str
+    run_name: str
+    tags: dict[str, str]
+    params: dict[str, str]
+
+
+def parent_info(
+    result_set: str,
+    experiment: str,
+    config: Mapping[str, Any],
+    environment: Mapping[str, Any],
+    dataset_label: str,
+    fingerprints: Iterable[str],
+    out_dir: Path,
+) -> ParentInfo:
+    tags = {
+        TAG_ROLE: "result_set",
+        TAG_RESULT_SET: result_set,
+        "vecbench.experiment": experiment,
+        "vecbench.dataset": dataset_label,
+        "vecbench.dataset_fingerprint": ",".join(sorted(set(fingerprints))),
+        "vecbench.out_dir": str(out_dir.resolve()),
+    }
+    for key in ("vecbench_version", "git_commit", "hostname", "cpu_model", "python", "platform"):
+        value = environment.get(key)
+        if value:
+            tags[f"vecbench.{key}"] = str(value)
+    if environment.get("git_commit"):
+        tags["mlflow.source.git.commit"] = str(environment["git_commit"])
+    params = {key: str(value) for key, value in _flatten(config).items() if key not in ("name", "indexes")}
+    return ParentInfo(result_set, experiment, f"{experiment} · {dataset_label}"[:200], tags, params)
+
+
+def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        elif value is not None and name != "indexes":
+            flat[name] = json.dumps(value) if isinstance(value, list | dict) else value
+    return flat
+
+
+@dataclass(frozen=True)
+class KnownRun:
+    """A child run already in the store, as far as deciding whether to log again needs."""
+
+    run_id: str
+    finished: str
+    status: str
+
+    @property
+    def complete(self) -> bool:
+        return self.status in ("FINISHED", "FAILED")
+
+
+@dataclass
+class SyncCounts:
+    """What happened to each point in this process: created, replaced, completed or already there."""
+
+    outcomes: dict[str, str] = field(default_factory=dict)
+    artifacts: list[str] = field(default_factory=list)
+
+    def record(self, point_key: str, outcome: str) -> None:
+        # A point logged live and found again by the closing sync stays 'created'.
+        if outcome != "already there" or point_key not in self.outcomes:
+            self.outcomes[point_key] = outcome
+
+    def describe(self) -> str:
+        counts = Counter(self.outcomes.values())
+        done = ", ".join(f"{counts[name]} {name}" for name in ("created", "replaced", "completed", "already there") if counts[name])
+        return f"{len(self.outcomes)} point runs: {done or 'none'}"
+
+
+class MlflowTarget:
+    """One tracking store, one experiment, one parent run; logs points idempotently."""
+
+    def __init__(self, uri: str) -> None:
+        for name, value in CLIENT_DEFAULTS.items():
+            os.environ.setdefault(name, value)
+        from mlflow import MlflowClient  # heavy import, only when MLflow is used
+
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        parsed = urlparse(uri)
+        if parsed.scheme == "sqlite":
+            Path(parsed.path).parent.mkdir(parents=True, exist_ok=True)
+        self.uri = uri
+        self.client = MlflowClient(tracking_uri=uri)
+        self.experiment_id = ""
+        self.parent_run_id = ""
+        self.result_set = ""
+        self.existing: dict[str, list[KnownRun]] = {}
+        self.counts = SyncCounts()
+
+    def open(self, info: ParentInfo) -> None:
+        """Find or create the experiment and this result set's parent run; list its children."""
+        self.result_set = info.result_set
+        experiment = self.client.get_experiment_by_name(info.experiment)
+        if experiment is None:
+            self.experiment_id = self.client.create_experiment(info.experiment, artifact_location=_artifact_root(self.uri))
+        elif experiment.lifecycle_stage == "deleted":
+            raise VecbenchError(
+                f"MLflow experiment '{info.experiment}' is deleted at {self.uri}; restore it or delete it for good"
+            )
+        else:
+            self.experiment_id = experiment.experiment_id
+        parents = self._search(f"tags.`{TAG_ROLE}` = 'result_set'")
+        if parents:
+            parent = min(parents, key=lambda run: run.info.start_time or 0)
+            self.parent_run_id = parent.info.run_id
+            if parent.info.status != "RUNNING":
+                self.client.update_run(self.parent_run_id, status="RUNNING")
+        else:
+            run = self.client.create_run(self.experiment_id, tags=info.tags, run_name=info.run_name)
+            self.parent_run_id = run.info.run_id
+        self._log(self.parent_run_id, params=info.params, tags=info.tags, fresh=False)
+        self.existing = {}
+        for run in self._search(f"tags.`{TAG_ROLE}` = 'point'"):
+            key = run.data.tags.get(TAG_POINT)
+            if key is not None:
+                known = KnownRun(run.info.run_id, run.data.tags.get(TAG_FINISHED, ""), run.info.status)
+                self.existing.setdefault(key, []).append(known)
+
+    def _search(self, condition: str) -> list[Any]:
+        from mlflow.entities import ViewType
+
+        query = f"tags.`{TAG_RESULT_SET}` = '{self.result_set}' and {condition}"
+        found: list[Any] = []
+        token = None
+        while True:
+            page = self.client.search_runs(
+                [self.experiment_id], query, run_view_type=ViewType.ACTIVE_ONLY, max_results=1000, page_token=token
+            )
+            found.extend(page)
+            token = page.token
+            if not token:
+                return found
+
+    def log_point(self, row: Mapping[str, Any]) -> str:
+        """Log one row as a child run unless an identical complete one exists: 'created',
+        'replaced' (the row was re-measured), 'completed' (a half-written run) or 'already there'."""
+        run = point_run(row, self.result_set, self.parent_run_id)
+        key = run.tags[TAG_POINT]
+        previous = self.existing.get(key, [])
+        same = [known for known in previous if known.finished == run.tags[TAG_FINISHED]]
+        if any(known.complete for known in same):
+            self.counts.record(key, "already there")
+            return "already there"
+        for stale in previous:
+            self.client.delete_run(stale.run_id)
+        created = self.client.create_run(
+            self.experiment_id, start_time=run.timestamp_ms, tags=run.tags, run_name=run.name
+        )
+        run_id = created.info.run_id
+        self._log(run_id, params=run.params, metrics=run.metrics, timestamp_ms=run.timestamp_ms)
+        # Terminated last: a run that is FINISHED or FAILED is known to hold everything.
+        self.client.set_terminated(run_id, status=run.status, end_time=run.timestamp_ms)
+        self.existing[key] = [KnownRun(run_id, run.tags[TAG_FINISHED], run.status)]
+        outcome = "completed" if same else "replaced" if previous else "created"
+        self.counts.record(key, outcome)
+        return outcome
+
+    def _log(
+        self,
+        run_id: str,
+        params: Mapping[str, str] | None = None,
+        metrics: Mapping[str, float] | None = None,
+        tags: Mapping[str, str] | None = None,
+        timestamp_ms: int = 0,
+        fresh: bool = True,
+    ) -> None:
+        """log_batch in chunks of 100. Params are write-once in MLflow, so on a run that may
+        already hold some (``fresh`` False) only the new names are sent; the first value stays."""
+        from mlflow.entities import Metric, Param, RunTag
+
+        existing = {} if fresh or not params else self.client.get_run(run_id).data.params
+        new_params = [Param(k, v[:6000]) for k, v in (params or {}).items() if k not in existing]
+        stamp = timestamp_ms or int(time.time() * 1000)
+        metric_list = [Metric(k, v, stamp, 0) for k, v in (metrics or {}).items()]
+        tag_list = [RunTag(k, v) for k, v in (tags or {}).items()]
+        for start in range(0, max(len(new_params), len(metric_list), len(tag_list), 1), 100):
+            self.client.log_batch(
+                run_id,
+                metrics=metric_list[start : start + 100],
+                params=new_params[start : start + 100],
+                tags=tag_list[start : start + 100],
+            )
+
+    def log_artifacts(self, out_dir: Path, files: Iterable[str], folders: Iterable[str]) -> list[str]:
+        """Attach files of OUT (config, results, report) and whole folders (plots) to the parent."""
+        done = []
+        for name in files:
+            path = out_dir / name
+            if path.is_file():
+                self.client.log_artifact(self.parent_run_id, str(path))
+                done.append(name)
+        for name in folders:
+            path = out_dir / name
+            if path.is_dir() and any(path.iterdir()):
+                self.client.log_artifacts(self.parent_run_id, str(path), artifact_path=name)
+                done.append(f"{name}/")
+        self.counts.artifacts = done
+        return done
+
+    def close(self, status: str, summary: Mapping[str, float] | None = None) -> None:
+        if summary:
+            self._log(self.parent_run_id, metrics=summary, fresh=False)
+        self.client.set_terminated(self.parent_run_id, status=status)
+
+    def run_hint(self) -> str:
+        return browse_hint(self.uri, self.experiment_id, self.parent_run_id)
+
+
+def experiment_name(rs: ResultSet) -> str:
+    """The config's name: what the live sink used, so a later sync finds the same experiment."""
+    name = rs.config.get("name")
+    if name:
+        return str(name)
+    names = sorted({str(n) for n in rs.frame["experiment"].dropna()}) if not rs.frame.empty else []
+    return names[0] if names else rs.out_dir.name
+
+
+def parent_for(rs: ResultSet) -> ParentInfo:
+    labels = sorted({str(d) for d in rs.frame["dataset"].dropna()}) if not rs.frame.empty else []
+    prints = [str(f) for f in rs.frame["dataset_fingerprint"].dropna()] if not rs.frame.empty else []
+    return parent_info(
+        result_set_id(rs.out_dir), experiment_name(rs), rs.config, rs.environment, ", ".join(labels), prints, rs.out_dir
+    )
+
+
+def summary_metrics(rs: ResultSet) -> dict[str, float]:
+    """Counts, and the best point's figures where the result set has one dataset and k."""
+    summary = {"points_ok": float(len(rs.ok())), "points_failed": float(len(rs.failed()))}
+    choices = [c for c in best_choices(rs.frame, constraints_from(rs.config)) if c.scope == "all adapters"]
+    if len(choices) == 1 and choices[0].row is not None:
+        row = choices[0].row
+        for column in ("recall", "qps", "latency_p99_ms", "index_bytes"):
+            number = _number(row.get(column))
+            if number is not None:
+                summary[f"best_{column}"] = number
+    return summary
+
+
+def upload(target: MlflowTarget, rs: ResultSet) -> SyncCounts:
+    """Every row (idempotently), the artifacts, then the parent marked finished."""
+    for _, row in rs.frame.iterrows():
+        target.log_point(row.to_dict())
+    target.log_artifacts(rs.out_dir, ARTIFACT_FILES, ARTIFACT_FOLDERS)
+    target.close("FINISHED", summary_metrics(rs))
+    return target.counts
+
+
+def sync_result_set(out_dir: str | Path, tracking_uri: str | None = None) -> MlflowTarget:
+    """``vecbench mlflow sync OUT``: upload what the store holds and MLflow lacks."""
+    rs = load_result_set(out_dir)
+    uri = resolve_tracking_uri(rs.out_dir, tracking_uri)
+    from mlflow.exceptions import MlflowException
+    from requests import RequestException
+
+    try:
+        target = MlflowTarget(uri)
+        target.open(parent_for(rs))
+        upload(target, rs)
+    except (MlflowException, RequestException, OSError) as exc:
+        text = " ".join(str(exc).split())[:300]
+        raise VecbenchError(
+            f"MLflow sync to {uri} failed ({type(exc).__name__}: {text}); check that the tracking "
+            "server is up and the URI is right, then run the same command again (it resumes)"
+        ) from None
+    return target
