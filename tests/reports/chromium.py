@@ -47,7 +47,9 @@ class Page:
     def send(self, method: str, timeout_s: float = 30.0, **params: Any) -> dict[str, Any]:
         self.next_id += 1
         message_id = self.next_id
-        self.socket.send(json.dumps({"id": message_id, "method": method, "params": params, "sessionId": self.session}))
+        self.socket.send(
+            json.dumps({"id": message_id, "method": method, "params": params, "sessionId": self.session})
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             reply = self._receive(deadline)
@@ -74,20 +76,37 @@ class Page:
         if method:
             self.events.append(method)
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            self.console_errors.append(" ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", [])))
+            self.console_errors.append(
+                " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+            )
         elif method == "Runtime.exceptionThrown":
             self.console_errors.append(str(params.get("exceptionDetails", {}).get("text")))
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             self.console_errors.append(str(params["entry"].get("text")))
         elif method == "Page.javascriptDialogOpening":
             self.dialogs.append(str(params.get("message")))
-            self.socket.send(json.dumps({"id": 1, "method": "Page.handleJavaScriptDialog", "params": {"accept": True}, "sessionId": self.session}))
+            self.socket.send(
+                json.dumps(
+                    {
+                        "id": 1,
+                        "method": "Page.handleJavaScriptDialog",
+                        "params": {"accept": True},
+                        "sessionId": self.session,
+                    }
+                )
+            )
         return message
 
     def open(self, url: str, width: int = 1366, height: int = 900) -> None:
         for domain in ("Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         self.send("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
         time.sleep(0.3)  # let late console messages arrive
@@ -130,7 +149,11 @@ def chromium_page(profile_dir: Path) -> Iterator[Page]:
         socket = websocket.create_connection(f"ws://127.0.0.1:{port}{path}", timeout=30, suppress_origin=True)
         socket.send(json.dumps({"id": 1, "method": "Target.createTarget", "params": {"url": "about:blank"}}))
         target = _reply(socket, 1)["targetId"]
-        socket.send(json.dumps({"id": 2, "method": "Target.attachToTarget", "params": {"targetId": target, "flatten": True}}))
+        socket.send(
+            json.dumps(
+                {"id": 2, "method": "Target.attachToTarget", "params": {"targetId": target, "flatten": True}}
+            )
+        )
         session = _reply(socket, 2)["sessionId"]
         yield Page(socket, session)
     finally:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -63,7 +63,9 @@ def constraints_from(config: Mapping[str, Any] | None) -> Constraints:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(part) for part in err["loc"])
-        raise ConfigError(f"constraints.{where}: {err['msg']}; fix the config's constraints section") from None
+        raise ConfigError(
+            f"constraints.{where}: {err['msg']}; fix the config's constraints section"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -95,15 +97,14 @@ def best_choices(frame: pd.DataFrame, constraints: Constraints) -> list[Choice]:
     ok["_objective"] = pd.to_numeric(ok[constraints.objective], errors="coerce").astype("float64")
     ok = ok.dropna(subset=["_objective"])
     choices: list[Choice] = []
-    for (dataset, k), group in frame.groupby(["dataset", "k"], sort=True):
+    for key, group in frame.groupby(["dataset", "k"], sort=True):
+        dataset, k = str(key[0]), int(cast(int, key[1]))
         passing = ok[(ok["dataset"] == dataset) & (ok["k"] == k)]
         ordered = passing.sort_values("_objective", ascending=not info.higher_is_better, kind="stable")
-        choices.append(
-            Choice(str(dataset), int(k), "all adapters", _first(ordered), len(ordered))
-        )
+        choices.append(Choice(dataset, k, "all adapters", _first(ordered), len(ordered)))
         for label in sorted(group["label"].dropna().unique()):
             mine = ordered[ordered["label"] == label]
-            choices.append(Choice(str(dataset), int(k), str(label), _first(mine), len(mine)))
+            choices.append(Choice(dataset, k, str(label), _first(mine), len(mine)))
     return choices
 
 

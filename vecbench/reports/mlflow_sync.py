@@ -36,7 +36,6 @@ from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import best_choices, constraints_from
 from vecbench.reports.html.plots import point_name
 from vecbench.reports.resultset import ResultSet, load_result_set
-from vecbench.reports.schema import COLUMNS
 from vecbench.reports.store import atomic_write_bytes
 
 RESULT_SET_FILE = "result_set.json"
@@ -51,7 +50,19 @@ TAG_POINT = "vecbench.point_key"
 TAG_FINISHED = "vecbench.finished_at"
 
 # Identity and setting columns become params; all other numeric columns are metrics.
-PARAM_COLUMNS = ("dataset", "metric", "n_base", "n_queries", "dim", "k", "adapter", "label", "threads", "runs", "build_threads")
+PARAM_COLUMNS = (
+    "dataset",
+    "metric",
+    "n_base",
+    "n_queries",
+    "dim",
+    "k",
+    "adapter",
+    "label",
+    "threads",
+    "runs",
+    "build_threads",
+)
 TAG_COLUMNS = ("dataset_fingerprint", "build_key", "status")
 SKIP_COLUMNS = {"experiment", "build_params", "query_params", "error", "point_key", "raw_path", "finished_at"}
 STRING_EXTRAS = ("filter", "strategy")  # filtered-search columns logged as params where present
@@ -288,7 +299,11 @@ class SyncCounts:
 
     def describe(self) -> str:
         counts = Counter(self.outcomes.values())
-        done = ", ".join(f"{counts[name]} {name}" for name in ("created", "replaced", "completed", "already there") if counts[name])
+        done = ", ".join(
+            f"{counts[name]} {name}"
+            for name in ("created", "replaced", "completed", "already there")
+            if counts[name]
+        )
         return f"{len(self.outcomes)} point runs: {done or 'none'}"
 
 
@@ -318,7 +333,9 @@ class MlflowTarget:
         self.result_set = info.result_set
         experiment = self.client.get_experiment_by_name(info.experiment)
         if experiment is None:
-            self.experiment_id = self.client.create_experiment(info.experiment, artifact_location=_artifact_root(self.uri))
+            self.experiment_id = self.client.create_experiment(
+                info.experiment, artifact_location=_artifact_root(self.uri)
+            )
         elif experiment.lifecycle_stage == "deleted":
             raise VecbenchError(
                 f"MLflow experiment '{info.experiment}' is deleted at {self.uri}; restore it or delete it for good"
@@ -350,7 +367,11 @@ class MlflowTarget:
         token = None
         while True:
             page = self.client.search_runs(
-                [self.experiment_id], query, run_view_type=ViewType.ACTIVE_ONLY, max_results=1000, page_token=token
+                [self.experiment_id],
+                query,
+                run_view_type=ViewType.ACTIVE_ONLY,
+                max_results=1000,
+                page_token=token,
             )
             found.extend(page)
             token = page.token
@@ -445,7 +466,13 @@ def parent_for(rs: ResultSet) -> ParentInfo:
     labels = sorted({str(d) for d in rs.frame["dataset"].dropna()}) if not rs.frame.empty else []
     prints = [str(f) for f in rs.frame["dataset_fingerprint"].dropna()] if not rs.frame.empty else []
     return parent_info(
-        result_set_id(rs.out_dir), experiment_name(rs), rs.config, rs.environment, ", ".join(labels), prints, rs.out_dir
+        result_set_id(rs.out_dir),
+        experiment_name(rs),
+        rs.config,
+        rs.environment,
+        ", ".join(labels),
+        prints,
+        rs.out_dir,
     )
 
 
@@ -465,7 +492,7 @@ def summary_metrics(rs: ResultSet) -> dict[str, float]:
 def upload(target: MlflowTarget, rs: ResultSet) -> SyncCounts:
     """Every row (idempotently), the artifacts, then the parent marked finished."""
     for _, row in rs.frame.iterrows():
-        target.log_point(row.to_dict())
+        target.log_point({str(key): value for key, value in row.items()})
     target.log_artifacts(rs.out_dir, ARTIFACT_FILES, ARTIFACT_FOLDERS)
     target.close("FINISHED", summary_metrics(rs))
     return target.counts

@@ -40,13 +40,13 @@ class ResultSink:
 
     name: str = "sink"
 
-    def start(self, context: RunContext) -> None:  # noqa: B027 (optional hook)
+    def start(self, context: RunContext) -> None:
         """The run is about to measure; the output folder, config and environment are written."""
 
-    def row(self, row: Mapping[str, Any]) -> None:  # noqa: B027 (optional hook)
+    def row(self, row: Mapping[str, Any]) -> None:
         """One finished or failed point, already in the result file."""
 
-    def finish(self, completed: bool) -> None:  # noqa: B027 (optional hook)
+    def finish(self, completed: bool) -> None:
         """The run ended; ``completed`` is False when it was interrupted."""
 
 

@@ -88,7 +88,18 @@ def differences(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> Markup:
     prints_a = set(a.frame.get("dataset_fingerprint", pd.Series(dtype=str)).dropna())
     prints_b = set(b.frame.get("dataset_fingerprint", pd.Series(dtype=str)).dropna())
     if prints_a and prints_b and prints_a != prints_b:
-        parts.append(tag("p", tag("strong", "The datasets differ"), ": fingerprints ", ", ".join(sorted(prints_a)), " vs ", ", ".join(sorted(prints_b)), ".", class_="warn-text"))
+        parts.append(
+            tag(
+                "p",
+                tag("strong", "The datasets differ"),
+                ": fingerprints ",
+                ", ".join(sorted(prints_a)),
+                " vs ",
+                ", ".join(sorted(prints_b)),
+                ".",
+                class_="warn-text",
+            )
+        )
     parts.extend(_overlays(a, b, colours))
     if both.empty:
         parts.append(note("no point was measured in both result sets"))
@@ -98,7 +109,11 @@ def differences(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> Markup:
             headers += [f"{title} A", f"{title} B", f"{title} {'change' if relative else 'Δ'}"]
         rows = []
         for _, r in both.sort_values(MATCH).iterrows():
-            named = {"label": r["label"], "build_params": r["build_params"], "query_params": r["query_params"]}
+            named = {
+                "label": r["label"],
+                "build_params": r["build_params"],
+                "query_params": r["query_params"],
+            }
             line = [Cell(point_name(named)), _status(r["status_a"]), _status(r["status_b"])]
             for column, _, fmt, threshold, relative in COMPARED:
                 line += [cell(r[f"{column}_a"], fmt), cell(r[f"{column}_b"], fmt)]
@@ -119,7 +134,7 @@ def _status(value: Any) -> Cell:
 
 def _overlays(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> list[Markup]:
     """Per dataset and k, both sets' frontiers on one recall/QPS chart: A solid, B dashed."""
-    out = []
+    out: list[Markup] = []
     frame = pd.concat([a.ok().assign(_side="A"), b.ok().assign(_side="B")], ignore_index=True)
     if frame.empty:
         return out
@@ -141,7 +156,12 @@ def _overlays(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> list[Marku
                 front = overall_frontier(mine) if not mine.empty else mine
                 pts = [Point(r["recall"], r["qps"], f"{side}: " + tip(r)) for _, r in front.iterrows()]
                 chart.line(pts, colours[label], 1.8, dashed=side == "B")
-                chart.points(pts, colours[label] if side == "A" else "#ffffff", "circle" if side == "A" else "square", ring=None if side == "A" else colours[label])
+                chart.points(
+                    pts,
+                    colours[label] if side == "A" else "#ffffff",
+                    "circle" if side == "A" else "square",
+                    ring=None if side == "A" else colours[label],
+                )
         chart.legend = [
             *(LegendEntry(label, colours[label]) for label in sorted(usable["label"].unique())),
             LegendEntry("A (solid)", "#444"),

@@ -18,7 +18,9 @@ def join(parts: Iterable[Markup | str]) -> Markup:
 def tag(name: str, *children: Markup | str, **attrs: Any) -> Markup:
     """``<name attrs>children</name>``; attribute ``class_`` becomes ``class``; None drops it."""
     rendered = "".join(
-        f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"' for key, value in attrs.items() if value is not None
+        f' {key.rstrip("_").replace("_", "-")}="{escape(value)}"'
+        for key, value in attrs.items()
+        if value is not None
     )
     return Markup(f"<{name}{rendered}>") + join(children) + Markup(f"</{name}>")
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Union
 
 import pandas as pd
 
 from vecbench.reports.html.svg import MARKERS, Axis, Chart, LegendEntry, Point, byte_size, number
 
 FRONTIER_COLOUR = "#111111"
+
+# A result row: a dict from the runner or a pandas row read back from the store.
+Row = Union[Mapping[str, Any], "pd.Series[Any]"]
 
 
 def compact_params(text: Any) -> str:
@@ -25,7 +28,7 @@ def compact_params(text: Any) -> str:
     return " ".join(f"{key}={value}" for key, value in params.items()) or "-"
 
 
-def point_name(row: Mapping[str, Any]) -> str:
+def point_name(row: Row) -> str:
     """'hnswlib M=16 ef_construction=200 | ef=80': how a point is named everywhere in a report."""
     return f"{row['label']} {compact_params(row['build_params'])} | {compact_params(row['query_params'])}"
 
@@ -38,7 +41,7 @@ def _f(value: Any) -> float:
     return number_
 
 
-def tip(row: Mapping[str, Any], *extra: str) -> str:
+def tip(row: Row, *extra: str) -> str:
     parts = [f"recall {_f(row['recall']):.4f}", f"{number(_f(row['qps']))} QPS"]
     p99 = _f(row.get("latency_p99_ms"))
     if math.isfinite(p99):
@@ -85,19 +88,29 @@ def pareto_chart(group: pd.DataFrame, colours: Mapping[str, str], title: str) ->
     labels = sorted(ok["label"].unique())
     for label in labels:
         mine = ok[ok["label"] == label]
-        chart.points([Point(r["recall"], r["qps"], tip(r)) for _, r in mine.iterrows()], colours[label], opacity=0.35)
+        chart.points(
+            [Point(r["recall"], r["qps"], tip(r)) for _, r in mine.iterrows()], colours[label], opacity=0.35
+        )
         front = overall_frontier(mine)
         chart.line([Point(r["recall"], r["qps"], "") for _, r in front.iterrows()], colours[label], 1.8)
-        chart.points([Point(r["recall"], r["qps"], tip(r, "adapter frontier")) for _, r in front.iterrows()], colours[label])
+        chart.points(
+            [Point(r["recall"], r["qps"], tip(r, "adapter frontier")) for _, r in front.iterrows()],
+            colours[label],
+        )
     front = overall_frontier(ok)
-    chart.line([Point(r["recall"], r["qps"], "") for _, r in front.iterrows()], FRONTIER_COLOUR, 1.4, dashed=True)
+    chart.line(
+        [Point(r["recall"], r["qps"], "") for _, r in front.iterrows()], FRONTIER_COLOUR, 1.4, dashed=True
+    )
     chart.points(
         [Point(r["recall"], r["qps"], tip(r, "overall frontier")) for _, r in front.iterrows()],
         "none",
         size=6.5,
         ring=FRONTIER_COLOUR,
     )
-    chart.legend = [*_legend(labels, colours), LegendEntry("frontier (all adapters)", FRONTIER_COLOUR, dashed=True)]
+    chart.legend = [
+        *_legend(labels, colours),
+        LegendEntry("frontier (all adapters)", FRONTIER_COLOUR, dashed=True),
+    ]
     return chart
 
 
@@ -117,7 +130,10 @@ def _sweep_lines(chart: Chart, ok: pd.DataFrame, column: str, colours: Mapping[s
         pts = [Point(r["recall"], _f(r[column]), "") for _, r in build.iterrows()]
         chart.line(pts, colour, 1.2, opacity=0.7)
         chart.points(
-            [Point(r["recall"], _f(r[column]), tip(r, f"{column} {_f(r[column]):.4g}")) for _, r in build.iterrows()],
+            [
+                Point(r["recall"], _f(r[column]), tip(r, f"{column} {_f(r[column]):.4g}"))
+                for _, r in build.iterrows()
+            ],
             colour,
             size=3.5,
         )
@@ -191,21 +207,35 @@ def filter_charts(group: pd.DataFrame, colours: Mapping[str, str], title: str) -
         if usable.empty:
             continue
         chart = Chart(
-            Axis.fit("pass-rate (fraction of items passing the filter)", usable["pass_rate"].astype(float), log=True),
+            Axis.fit(
+                "pass-rate (fraction of items passing the filter)",
+                usable["pass_rate"].astype(float),
+                log=True,
+            ),
             Axis.fit(label, usable[column].astype(float), log=column != "recall"),
             f"{label} under filters · {title}",
             f"filter-{column}",
             width=620,
             height=340,
         )
-        keys = ["label", usable["strategy"].fillna("-").astype(str).rename("_strategy"), "build_key", "query_params"]
-        for (lab, strategy, _, _), series in usable.groupby(keys, sort=True):
+        keys = [
+            "label",
+            usable["strategy"].fillna("-").astype(str).rename("_strategy"),
+            "build_key",
+            "query_params",
+        ]
+        for group_key, series in usable.groupby(keys, sort=True):
+            lab, strategy = str(group_key[0]), str(group_key[1])
             series = series.sort_values("pass_rate")
             colour = colours[lab]
             chart.line([Point(r["pass_rate"], _f(r[column]), "") for _, r in series.iterrows()], colour, 1.2)
             chart.points(
                 [
-                    Point(r["pass_rate"], _f(r[column]), tip(r, f"pass-rate {_f(r['pass_rate']):.3g}", f"strategy {strategy}"))
+                    Point(
+                        r["pass_rate"],
+                        _f(r[column]),
+                        tip(r, f"pass-rate {_f(r['pass_rate']):.3g}", f"strategy {strategy}"),
+                    )
                     for _, r in series.iterrows()
                 ],
                 colour,
@@ -227,8 +257,8 @@ def delta_chart(rows: pd.DataFrame, metric: str, title: str) -> Chart | None:
         return None
     names = [point_name(r) for _, r in usable.iterrows()]
     values = usable[delta].astype(float).tolist()
-    lows = pd.to_numeric(usable.get(low), errors="coerce").astype(float).tolist() if low in usable else values
-    highs = pd.to_numeric(usable.get(high), errors="coerce").astype(float).tolist() if high in usable else values
+    lows = pd.to_numeric(usable[low], errors="coerce").astype(float).tolist() if low in usable else values
+    highs = pd.to_numeric(usable[high], errors="coerce").astype(float).tolist() if high in usable else values
     span = [v for v in [*values, *lows, *highs, 0.0] if math.isfinite(v)]
     height = 70 + 22 * len(names)
     chart = Chart(

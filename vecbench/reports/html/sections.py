@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from markupsafe import Markup
@@ -78,8 +78,8 @@ def groups(frame: pd.DataFrame) -> Iterator[tuple[str, int, pd.DataFrame]]:
     """(dataset, k, rows) for each dataset and k of a result set, in a stable order."""
     if frame.empty:
         return
-    for (dataset, k), group in frame.groupby(["dataset", "k"], sort=True):
-        yield str(dataset), int(k), group
+    for key, group in frame.groupby(["dataset", "k"], sort=True):
+        yield str(key[0]), int(cast(int, key[1])), group
 
 
 def _title(dataset: str, k: int) -> str:
@@ -140,7 +140,13 @@ def _int(value: Any) -> str:
 
 
 def _card(kind: str, headline: str, detail: str, cls: str = "card") -> Markup:
-    return tag("div", tag("div", kind, class_="card-kind"), tag("div", headline, class_="card-main"), tag("div", detail, class_="card-detail"), class_=cls)
+    return tag(
+        "div",
+        tag("div", kind, class_="card-kind"),
+        tag("div", headline, class_="card-main"),
+        tag("div", detail, class_="card-detail"),
+        class_=cls,
+    )
 
 
 def _best_card(choice: Choice, constraints: Constraints) -> Markup:
@@ -197,13 +203,33 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
         tag("strong", constraints.describe()),
         ". Memory means the index size.",
     )
-    headers = ["dataset", "k", "among", "best point", "recall", "QPS", "p99 ms", "index", "build s", "points meeting"]
+    headers = [
+        "dataset",
+        "k",
+        "among",
+        "best point",
+        "recall",
+        "QPS",
+        "p99 ms",
+        "index",
+        "build s",
+        "points meeting",
+    ]
     rows = []
     for choice in choices:
         row = choice.row
         among = Cell(choice.scope, None, "scope-all" if choice.scope == "all adapters" else None)
         if row is None:
-            rows.append([Cell(choice.dataset), cell(choice.k), among, Cell("none meets the constraints", None, "muted"), *[Cell("-")] * 5, cell(0)])
+            rows.append(
+                [
+                    Cell(choice.dataset),
+                    cell(choice.k),
+                    among,
+                    Cell("none meets the constraints", None, "muted"),
+                    *[Cell("-")] * 5,
+                    cell(0),
+                ]
+            )
             continue
         rows.append(
             [
@@ -243,11 +269,21 @@ def filters(rs: ResultSet, ctx: ReportContext) -> Markup:
     frame = frame.copy()
     if "strategy" not in frame:
         frame["strategy"] = None
-    shown = ResultSet(rs.out_dir, frame[pd.to_numeric(frame["pass_rate"], errors="coerce").notna()], rs.environment, rs.config)
+    shown = ResultSet(
+        rs.out_dir,
+        frame[pd.to_numeric(frame["pass_rate"], errors="coerce").notna()],
+        rs.environment,
+        rs.config,
+    )
     charts = _charts(shown, ctx, filter_charts, "no finished filtered points")
     headers = ["point", *[c for c in FILTER_COLUMNS if c in frame], "recall", "p99 ms"]
     rows = [
-        [Cell(point_name(r)), *[cell(r[c]) for c in FILTER_COLUMNS if c in frame], cell(r["recall"]), cell(r["latency_p99_ms"])]
+        [
+            Cell(point_name(r)),
+            *[cell(r[c]) for c in FILTER_COLUMNS if c in frame],
+            cell(r["recall"]),
+            cell(r["latency_p99_ms"]),
+        ]
         for _, r in shown.frame.sort_values(["label", "pass_rate"]).iterrows()
     ]
     return charts + table(headers, rows, sortable=True, name="filters")
@@ -260,7 +296,9 @@ def recommendation_metrics(frame: pd.DataFrame) -> list[str]:
         name = str(column)
         if name in COLUMNS or name in FILTER_COLUMNS or name.endswith(DELTA_SUFFIXES):
             continue
-        if (_AT_K.match(name) or name in METRICS) and pd.to_numeric(frame[column], errors="coerce").notna().any():
+        if (_AT_K.match(name) or name in METRICS) and pd.to_numeric(
+            frame[column], errors="coerce"
+        ).notna().any():
             found.append(name)
     return sorted(found)
 
@@ -326,7 +364,12 @@ def failed(rs: ResultSet, ctx: ReportContext) -> Markup:
     if bad.empty:
         return note("no failed points in this result set")
     rows = [
-        [Cell(str(r["label"])), Cell(compact_params(r["build_params"])), Cell(compact_params(r["query_params"])), Cell(str(r["error"]), None, "error")]
+        [
+            Cell(str(r["label"])),
+            Cell(compact_params(r["build_params"])),
+            Cell(compact_params(r["query_params"])),
+            Cell(str(r["error"]), None, "error"),
+        ]
         for _, r in bad.sort_values(["label", "build_params"]).iterrows()
     ]
     return table(["adapter", "build", "query", "reason"], rows, sortable=True, name="failed")
@@ -355,7 +398,12 @@ def points(rs: ResultSet, ctx: ReportContext) -> Markup:
     headers += [title for _, title, _ in POINT_COLUMNS] + ["index", "peak RSS", *extras, "status"]
     rows = []
     for _, r in frame.sort_values(["dataset", "k", "label", "build_params", "recall"]).iterrows():
-        line = [*([Cell(str(r["dataset"])), cell(r["k"])] if several else []), Cell(str(r["label"])), Cell(compact_params(r["build_params"])), Cell(compact_params(r["query_params"]))]
+        line = [
+            *([Cell(str(r["dataset"])), cell(r["k"])] if several else []),
+            Cell(str(r["label"])),
+            Cell(compact_params(r["build_params"])),
+            Cell(compact_params(r["query_params"])),
+        ]
         line += [cell(r[column], fmt) for column, _, fmt in POINT_COLUMNS]
         line += [_bytes(r["index_bytes"]), _bytes(r["rss_peak_bytes"])]
         line += [cell(r[c]) for c in extras]

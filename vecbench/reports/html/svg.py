@@ -93,7 +93,7 @@ def _linear_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.ceil(lo / step) * step
-    count = int(math.floor((hi - first) / step)) + 1
+    count = math.floor((hi - first) / step) + 1
     return [round(first + i * step, 12) for i in range(count)]
 
 
@@ -163,7 +163,12 @@ class Chart:
         return self.x.accepts(point.x) and self.y.accepts(point.y)
 
     def line(
-        self, points: Sequence[Point], colour: str, width: float = 1.6, dashed: bool = False, opacity: float = 1
+        self,
+        points: Sequence[Point],
+        colour: str,
+        width: float = 1.6,
+        dashed: bool = False,
+        opacity: float = 1,
     ) -> None:
         usable = [p for p in points if self._usable(p)]
         if len(usable) < 2:
@@ -183,8 +188,10 @@ class Chart:
         if not (self.x.accepts(x0) and self.x.accepts(x1) and self.y.accepts(y)):
             return
         self._marks.append(
-            lambda: f'<line x1="{self.px(x0):.1f}" x2="{self.px(x1):.1f}" y1="{self.py(y):.1f}" y2="{self.py(y):.1f}"'
-            f' stroke="{escape(colour)}" stroke-width="3" stroke-opacity="0.55"><title>{escape(tip)}</title></line>'
+            lambda: (
+                f'<line x1="{self.px(x0):.1f}" x2="{self.px(x1):.1f}" y1="{self.py(y):.1f}" y2="{self.py(y):.1f}"'
+                f' stroke="{escape(colour)}" stroke-width="3" stroke-opacity="0.55"><title>{escape(tip)}</title></line>'
+            )
         )
 
     def points(
@@ -198,9 +205,12 @@ class Chart:
     ) -> None:
         for point in points:
             if self._usable(point):
-                self._marks.append(
-                    lambda p=point: _marker(marker, self.px(p.x), self.py(p.y), size, colour, opacity, ring, p.tip)
-                )
+                self._marks.append(self._point_mark(point, marker, size, colour, opacity, ring))
+
+    def _point_mark(
+        self, p: Point, marker: str, size: float, colour: str, opacity: float, ring: str | None
+    ) -> Callable[[], str]:
+        return lambda: _marker(marker, self.px(p.x), self.py(p.y), size, colour, opacity, ring, p.tip)
 
     def render(self) -> Markup:
         w, h = self.width, self.height
@@ -221,7 +231,9 @@ class Chart:
     def _grid(self) -> list[str]:
         x0, y0 = self.left, self.top
         x1, y1 = self.left + self.plot_width, self.top + self.plot_height
-        parts = [f'<rect x="{x0}" y="{y0}" width="{self.plot_width}" height="{self.plot_height}" fill="#fafafa" stroke="#bbb"/>']
+        parts = [
+            f'<rect x="{x0}" y="{y0}" width="{self.plot_width}" height="{self.plot_height}" fill="#fafafa" stroke="#bbb"/>'
+        ]
         for tick in self.x.ticks():
             x = self.px(tick)
             parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y1}" stroke="#e3e3e3"/>')

@@ -1,0 +1,59 @@
+"""Result sets made by real (small) runs, shared by the report and MLflow tests.
+
+The hostile one names its dataset file, experiment and an adapter label with HTML and script, as a
+user could, so every test that renders it also checks escaping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from vecbench.bench.config import parse_config
+from vecbench.bench.runner import Runner
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(2)>"
+FAULTY = "vecbench.testing.faults:FaultInjectingAdapter"
+
+INDEXES: list[dict[str, Any]] = [
+    {"adapter": "exact"},
+    {"adapter": "hnswlib", "label": f"hnsw {IMG}", "build": {"M": 8, "ef_construction": 40}, "query": {"ef": [10, 40]}},
+    {"adapter": "faiss-ivf", "build": {"nlist": 32}, "query": {"nprobe": [1, 8]}},
+    {"adapter": FAULTY, "label": "broken", "build": {"fault": "raise"}},
+]
+
+
+def hostile_dataset(directory: Path) -> dict[str, Any]:
+    """A .npy dataset whose path (and so its label) contains a script tag."""
+    path = directory / f"vectors {SCRIPT}.npy"  # the '/' of '</script>' makes a sub-folder
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(3)
+    np.save(path, rng.normal(size=(1500, 12)).astype(np.float32))
+    return {"path": str(path), "format": "npy", "metric": "euclidean", "n_queries": 40}
+
+
+def make_config(dataset: dict[str, Any], name: str = SCRIPT, **extra: Any) -> Any:
+    return parse_config(
+        {
+            "name": name,
+            "dataset": dataset,
+            "k": 10,
+            "indexes": INDEXES,
+            "warmup_queries": 5,
+            "constraints": {"recall_min": 0.9},
+            **extra,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT of a real run: 5 finished points and 1 failed one, with user strings full of markup."""
+    root = tmp_path_factory.mktemp("hostile")
+    out = root / "out"
+    Runner(make_config(hostile_dataset(root / "data")), out, progress=False).run()
+    return out
