@@ -27,7 +27,18 @@ def vecbench(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "args",
-    [[], ["run"], ["datasets"], ["datasets", "list"], ["datasets", "info"], ["results"], ["results", "show"]],
+    [
+        [],
+        ["run"],
+        ["datasets"],
+        ["datasets", "list"],
+        ["datasets", "info"],
+        ["results"],
+        ["results", "show"],
+        ["report"],
+        ["mlflow"],
+        ["mlflow", "sync"],
+    ],
 )
 def test_every_command_has_help(args: list[str]) -> None:
     result = vecbench(*args, "--help")

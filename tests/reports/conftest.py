@@ -6,12 +6,14 @@ user could, so every test that renders it also checks escaping.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.reports.mlflow_server import MlflowServer
 from vecbench.bench.config import parse_config
 from vecbench.bench.runner import Runner
 
@@ -21,7 +23,12 @@ FAULTY = "vecbench.testing.faults:FaultInjectingAdapter"
 
 INDEXES: list[dict[str, Any]] = [
     {"adapter": "exact"},
-    {"adapter": "hnswlib", "label": f"hnsw {IMG}", "build": {"M": 8, "ef_construction": 40}, "query": {"ef": [10, 40]}},
+    {
+        "adapter": "hnswlib",
+        "label": f"hnsw {IMG}",
+        "build": {"M": 8, "ef_construction": 40},
+        "query": {"ef": [10, 40]},
+    },
     {"adapter": "faiss-ivf", "build": {"nlist": 32}, "query": {"nprobe": [1, 8]}},
     {"adapter": FAULTY, "label": "broken", "build": {"fault": "raise"}},
 ]
@@ -57,3 +64,15 @@ def hostile_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = root / "out"
     Runner(make_config(hostile_dataset(root / "data")), out, progress=False).run()
     return out
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowServer]:
+    """One real tracking server for the session (starting one takes seconds); tests that stop it
+    start it again, and each test uses its own experiment."""
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop(abruptly=True)  # a graceful shutdown takes seconds and nothing needs it

@@ -79,7 +79,14 @@ def test_every_section_is_present_with_its_plots(report: tuple[str, Outline, pd.
     assert ids == [key for key, _, _ in SECTIONS]
     plots = [attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"]
     assert plots.count("pareto") == 1
-    assert {"latency-p50", "latency-p95", "latency-p99", "latency-p99.9", "build-time", "index-memory"} <= set(plots)
+    assert {
+        "latency-p50",
+        "latency-p95",
+        "latency-p99",
+        "latency-p99.9",
+        "build-time",
+        "index-memory",
+    } <= set(plots)
     # every finished point is drawn on the Pareto plot, with its name in the hover text
     pareto_svg = re.search(r'<svg[^>]*data-plot="pareto".*?</svg>', html, re.S)
     assert pareto_svg is not None
@@ -119,8 +126,15 @@ def test_constraints_select_and_refuse(hostile_results: Path) -> None:
     small = Constraints(recall_min=0.0, objective="index_bytes")
     overall = best_choices(frame, small)[0]
     assert overall.row is not None and overall.row["index_bytes"] == frame["index_bytes"].min()
-    with pytest.raises(ConfigError, match="unknown key 'constraints.recal_min'.*did you mean 'recall_min'"):
-        parse_config({"name": "x", "dataset": {"name": "synthetic"}, "indexes": [{"adapter": "exact"}], "constraints": {"recal_min": 0.9}})
+    with pytest.raises(ConfigError, match=r"unknown key 'constraints\.recal_min'.*did you mean 'recall_min'"):
+        parse_config(
+            {
+                "name": "x",
+                "dataset": {"name": "synthetic"},
+                "indexes": [{"adapter": "exact"}],
+                "constraints": {"recal_min": 0.9},
+            }
+        )
 
 
 def test_user_strings_are_escaped(report: tuple[str, Outline, pd.DataFrame], hostile_results: Path) -> None:

@@ -30,7 +30,9 @@ VISIBLE = """(() => {
   });
 })()"""
 
-FIRST_QPS = "[...document.querySelectorAll('table[data-table=points] tbody tr')].map(r => r.cells[5].textContent)"
+FIRST_QPS = (
+    "[...document.querySelectorAll('table[data-table=points] tbody tr')].map(r => r.cells[5].textContent)"
+)
 
 
 def test_report_in_headless_chromium(hostile_results: Path, tmp_path: Path) -> None:
