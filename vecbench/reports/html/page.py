@@ -22,7 +22,7 @@ CSS = """
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--ink); background: #f3f4f6; }
-header { background: #15253a; color: #fff; padding: 14px 28px 12px; }
+header { background: #15253a; color: #fff; padding: 10px 28px 9px; }
 header h1 { margin: 0; font-size: 21px; font-weight: 650; }
 header p { margin: 4px 0 0; color: #c9d3df; }
 nav { position: sticky; top: 0; z-index: 2; background: #fff; border-bottom: 1px solid var(--line);
@@ -32,12 +32,12 @@ nav a:hover { text-decoration: underline; }
 main { max-width: 1500px; margin: 0 auto; padding: 4px 24px 40px; }
 section { scroll-margin-top: 64px; background: #fff; border: 1px solid var(--line); border-radius: 8px; margin: 14px 0;
   padding: 12px 18px 16px; }
-section h2 { margin: 2px 0 8px; font-size: 17px; }
+section h2 { margin: 2px 0 6px; font-size: 17px; }
 section h3 { margin: 14px 0 6px; font-size: 14px; color: var(--muted); font-weight: 600; }
 .note { color: var(--muted); margin: 4px 0 8px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(250px, 1fr)); gap: 10px; }
 .card { border: 1px solid var(--line); border-left: 4px solid #8a99ab; border-radius: 6px;
-  padding: 8px 12px; min-width: 0; }
+  padding: 6px 12px; min-width: 0; }
 .card.good { border-left-color: #2a9d4b; }
 .card.warn { border-left-color: #c83b3b; }
 .card-kind { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
@@ -63,6 +63,9 @@ td.changed { background: #fff4c2; }
 .warn-text { color: #b42318; }
 td.scope-all { font-weight: 600; }
 .muted { color: var(--muted); }
+.side { flex: 1 1 320px; min-width: 0; max-width: 640px; }
+.side h4 { margin: 0 0 4px; font-size: 13px; color: var(--muted); }
+.side td:first-child { white-space: nowrap; }
 .compare { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .compare > div { min-width: 0; overflow-x: auto; }
 .compare h4 { margin: 0 0 6px; font-size: 13px; color: var(--accent); }

@@ -83,7 +83,7 @@ def pareto_chart(group: pd.DataFrame, colours: Mapping[str, str], title: str) ->
         title,
         "pareto",
         width=760,
-        height=420,
+        height=400,
     )
     labels = sorted(ok["label"].unique())
     for label in labels:

@@ -29,6 +29,7 @@ from vecbench.reports.html.plots import (
     delta_chart,
     filter_charts,
     latency_charts,
+    overall_frontier,
     pareto_chart,
     point_name,
 )
@@ -156,9 +157,9 @@ def _best_card(choice: Choice, constraints: Constraints) -> Markup:
     row = choice.row
     return _card(
         f"best · {where}",
-        point_name(row),
-        f"{number(float(row['qps']))} QPS at recall {float(row['recall']):.4f} "
-        f"(p99 {float(row['latency_p99_ms']):.3g} ms) — {constraints.describe()}",
+        f"{row['label']} · {number(float(row['qps']))} QPS at recall {float(row['recall']):.3f}",
+        f"{compact_params(row['build_params'])} | {compact_params(row['query_params'])} · "
+        f"p99 {float(row['latency_p99_ms']):.3g} ms · {constraints.describe()}",
         "card good",
     )
 
@@ -170,9 +171,32 @@ def pareto(rs: ResultSet, ctx: ReportContext) -> Markup:
     intro = note(
         "Each dot is one query point; lines join each adapter's frontier (no other point of the "
         "adapter has both higher recall and higher QPS). The dashed black line and ringed points are "
-        "the frontier over all adapters. Hover a point for its parameters."
+        "the frontier over all adapters, listed beside the plot. Hover a point for its parameters."
     )
-    return intro + _charts(rs, ctx, pareto_chart, "no finished points in this result set")
+    parts: list[Markup] = []
+    for dataset, k, group in groups(rs.frame):
+        chart = pareto_chart(group, ctx.colours, _title(dataset, k))
+        if chart is None:
+            continue
+        ok = group[(group["status"] == "ok") & group["recall"].notna() & (group["qps"] > 0)]
+        rows = [
+            [
+                Cell(str(r["label"])),
+                Cell(f"{compact_params(r['build_params'])} | {compact_params(r['query_params'])}"),
+                cell(r["recall"], "{:.4f}"),
+                cell(r["qps"], "{:,.0f}"),
+            ]
+            for _, r in overall_frontier(ok).sort_values("recall", ascending=False).iterrows()
+        ]
+        frontier = tag(
+            "div",
+            tag("h4", "frontier over all adapters"),
+            table(["adapter", "parameters", "recall", "QPS"], rows, name="frontier"),
+            class_="side",
+        )
+        parts.append(tag("h3", _title(dataset, k)))
+        parts.append(tag("div", ctx.add(chart, f"{slug(dataset)}-k{k}"), frontier, class_="plots"))
+    return intro + (join(parts) if parts else note("no finished points in this result set"))
 
 
 def latency(rs: ResultSet, ctx: ReportContext) -> Markup:
@@ -203,9 +227,9 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
         tag("strong", constraints.describe()),
         ". Memory means the index size.",
     )
+    several = len({(c.dataset, c.k) for c in choices}) > 1
     headers = [
-        "dataset",
-        "k",
+        *(["dataset", "k"] if several else []),
         "among",
         "best point",
         "recall",
@@ -218,23 +242,16 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
     rows = []
     for choice in choices:
         row = choice.row
+        where = [Cell(choice.dataset), cell(choice.k)] if several else []
         among = Cell(choice.scope, None, "scope-all" if choice.scope == "all adapters" else None)
         if row is None:
             rows.append(
-                [
-                    Cell(choice.dataset),
-                    cell(choice.k),
-                    among,
-                    Cell("none meets the constraints", None, "muted"),
-                    *[Cell("-")] * 5,
-                    cell(0),
-                ]
+                [*where, among, Cell("none meets the constraints", None, "muted"), *[Cell("-")] * 5, cell(0)]
             )
             continue
         rows.append(
             [
-                Cell(choice.dataset),
-                cell(choice.k),
+                *where,
                 among,
                 Cell(point_name(row)),
                 cell(row["recall"]),
