@@ -151,21 +151,19 @@ def _overlays(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> list[Marku
             height=420,
         )
         for label in sorted(usable["label"].unique()):
-            for side in ("A", "B"):
+            for side in ("B", "A"):  # A drawn last, small and filled, inside B's hollow squares
                 mine = usable[(usable["label"] == label) & (usable["_side"] == side)]
                 front = overall_frontier(mine) if not mine.empty else mine
                 pts = [Point(r["recall"], r["qps"], f"{side}: " + tip(r)) for _, r in front.iterrows()]
                 chart.line(pts, colours[label], 1.8, dashed=side == "B")
-                chart.points(
-                    pts,
-                    colours[label] if side == "A" else "#ffffff",
-                    "circle" if side == "A" else "square",
-                    ring=None if side == "A" else colours[label],
-                )
+                if side == "A":
+                    chart.points(pts, colours[label], "circle", size=3.5)
+                else:
+                    chart.points(pts, "#ffffff", "square", size=5.5, ring=colours[label])
         chart.legend = [
             *(LegendEntry(label, colours[label]) for label in sorted(usable["label"].unique())),
-            LegendEntry("A (solid)", "#444"),
-            LegendEntry("B (dashed)", "#444", dashed=True),
+            LegendEntry("A: solid line, dots", "#444"),
+            LegendEntry("B: dashed line, squares", "#444", dashed=True),
         ]
         out.append(tag("figure", chart.render(), class_="plot-box"))
     return out

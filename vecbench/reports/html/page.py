@@ -54,6 +54,7 @@ thead th { background: #eef2f6; position: sticky; top: 0; white-space: nowrap; }
 table.sortable thead th { cursor: pointer; user-select: none; }
 th[aria-sort="ascending"]::after { content: " \\25B2"; }
 th[aria-sort="descending"]::after { content: " \\25BC"; }
+.scroll td:first-child { min-width: 220px; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
 td.better { background: #dcf3e0; }
 td.worse { background: #fbdcdc; }
