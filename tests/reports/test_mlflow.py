@@ -79,6 +79,8 @@ def check_logged(client: MlflowClient, experiment: str, out: Path, tmp: Path) ->
     for _, row in frame.iterrows():
         run = by_key[row["point_key"]]
         assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert run.data.tags["vecbench.git_commit"] == environment["git_commit"]
+        assert run.data.tags["vecbench.dataset_fingerprint"] == row["dataset_fingerprint"]
         assert run.data.params["adapter"] == row["adapter"]
         for key, value in json.loads(row["query_params"]).items():
             assert run.data.params[f"query.{key}"] == str(value)

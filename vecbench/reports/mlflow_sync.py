@@ -65,6 +65,12 @@ PARAM_COLUMNS = (
 )
 TAG_COLUMNS = ("dataset_fingerprint", "build_key", "status")
 SKIP_COLUMNS = {"experiment", "build_params", "query_params", "error", "point_key", "raw_path", "finished_at"}
+SHARED_TAGS = (
+    "vecbench.git_commit",
+    "vecbench.vecbench_version",
+    "vecbench.hostname",
+    "mlflow.source.git.commit",
+)
 STRING_EXTRAS = ("filter", "strategy")  # filtered-search columns logged as params where present
 
 # Fail fast when a tracking server is gone; the user's own settings win (setdefault).
@@ -326,11 +332,14 @@ class MlflowTarget:
         self.parent_run_id = ""
         self.result_set = ""
         self.existing: dict[str, list[KnownRun]] = {}
+        self.shared_tags: dict[str, str] = {}
         self.counts = SyncCounts()
 
     def open(self, info: ParentInfo) -> None:
         """Find or create the experiment and this result set's parent run; list its children."""
         self.result_set = info.result_set
+        # Machine and code tags go on every child too, so runs filter by them on a shared server.
+        self.shared_tags = {key: value for key, value in info.tags.items() if key in SHARED_TAGS}
         experiment = self.client.get_experiment_by_name(info.experiment)
         if experiment is None:
             self.experiment_id = self.client.create_experiment(
@@ -391,7 +400,10 @@ class MlflowTarget:
         for stale in previous:
             self.client.delete_run(stale.run_id)
         created = self.client.create_run(
-            self.experiment_id, start_time=run.timestamp_ms, tags=run.tags, run_name=run.name
+            self.experiment_id,
+            start_time=run.timestamp_ms,
+            tags={**self.shared_tags, **run.tags},
+            run_name=run.name,
         )
         run_id = created.info.run_id
         self._log(run_id, params=run.params, metrics=run.metrics, timestamp_ms=run.timestamp_ms)
