@@ -102,7 +102,26 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
         f"\n{summary.runs} pipeline run(s), {summary.failed} failed, in {summary.wall_s:.1f} s. "
         f"Results: {out / 'pipeline.parquet'}"
     )
+    from vecbench.reports.html import build_report
+
+    print(_report_line(build_report(out)))
+    if not args.no_mlflow:
+        print(_upload_after_run(out, args.tracking_uri))
     return EXIT_OK
+
+
+def _upload_after_run(out: Path, tracking_uri: str | None) -> str:
+    """Pipeline runs go to MLflow when they end; a failure warns in one line and loses nothing."""
+    from vecbench.reports.mlflow_sync import sync_result_set, ui_note
+    from vecbench.reports.sinks import warn_line
+
+    try:
+        target = sync_result_set(out, tracking_uri)
+    except VecbenchError as exc:
+        command = f"vecbench mlflow sync {out}" + (f" --tracking-uri {tracking_uri}" if tracking_uri else "")
+        warn_line(f"warning: {exc}")
+        return f"MLflow: runs not uploaded (see the warning above); upload them with: {command}"
+    return f"MLflow: {target.counts.describe()}; browse them with: {target.run_hint()}{ui_note(target.uri)}"
 
 
 def cmd_datasets_list(args: argparse.Namespace) -> int:

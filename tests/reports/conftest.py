@@ -6,16 +6,20 @@ user could, so every test that renders it also checks escaping.
 
 from __future__ import annotations
 
+import contextlib
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import yaml
 
 from tests.reports.mlflow_server import MlflowServer
 from vecbench.bench.config import parse_config
 from vecbench.bench.runner import Runner
+from vecbench.cli import main
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(2)>"
@@ -76,3 +80,40 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MlflowSe
         yield server
     finally:
         server.stop(abruptly=True)  # a graceful shutdown takes seconds and nothing needs it
+
+
+PIPELINE: dict[str, Any] = {
+    "kind": "pipeline",
+    "name": "pipeline-report",
+    "log": {
+        "name": "synthetic",
+        "seed": 1,
+        "options": {"n_users": 300, "n_items": 200, "events_per_user": 20},
+    },
+    "split": {"train_fraction": 0.8, "replay_steps": 2, "min_history": 3},
+    "embedding": {"kind": "svd", "dim": 8},
+    "retrieval": {
+        "k_candidates": [40],
+        "indexes": [
+            {"adapter": "faiss-ivf", "build": {"nlist": 8}, "query": {"nprobe": [1, 8]}},
+            {"adapter": FAULTY, "label": "faulty", "build": {"fault": "raise"}},
+        ],
+    },
+    "scorer": {"kind": "popularity_blend"},
+    "rerank": [{"kind": "mmr", "lambda": 0.8, "pool": 40}],
+    "evaluation": {"cutoffs": [10, 20], "bootstrap": 200},
+    "drift": {"probe_items": 40, "k": 10},
+}
+
+
+@pytest.fixture(scope="session")
+def pipeline_results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """OUT of a real recommendation-pipeline run through ``vecbench run`` (report and MLflow
+    included, into the embedded store), and what it printed."""
+    root = tmp_path_factory.mktemp("pipeline")
+    config = root / "pipeline.yaml"
+    config.write_text(yaml.safe_dump(PIPELINE))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", str(config), "--out", str(root / "out"), "--no-progress"]) == 0
+    return root / "out", printed.getvalue()

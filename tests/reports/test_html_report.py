@@ -163,9 +163,10 @@ def test_report_needs_no_network(report: tuple[str, Outline, pd.DataFrame]) -> N
     assert csp is not None and "default-src 'none'" in csp
 
 
-def test_filter_and_recommendation_sections_follow_the_columns(hostile_results: Path, tmp_path: Path) -> None:
-    """Rendering contract for columns other features add: fill them on a copy and the sections
-    light up (the values are placeholders for this test only, not measurements)."""
+def test_filter_section_follows_the_columns(hostile_results: Path, tmp_path: Path) -> None:
+    """Rendering contract for the columns the filtered-search runner adds (pass_rate, strategy,
+    filter): fill them on a copy and the section lights up. The values are placeholders for this
+    test only, not measurements."""
     copy = tmp_path / "out"
     shutil.copytree(hostile_results, copy)
     store = ResultStore(copy)
@@ -174,19 +175,14 @@ def test_filter_and_recommendation_sections_follow_the_columns(hostile_results: 
     ok["pass_rate"] = [0.01, 0.1, 0.5, 0.9, 0.05][: len(ok)]
     ok["strategy"] = ["post", "pre", "post", "pre", "exact-subset"][: len(ok)]
     ok["filter"] = "genre == 'x'"
-    ok["ndcg@10"] = 0.3
-    ok["ndcg@10_delta"] = -0.01
-    ok["ndcg@10_delta_ci_low"] = -0.02
-    ok["ndcg@10_delta_ci_high"] = -0.005
     store.append(ok.to_dict("records"))
     html = build_report(copy).path.read_text()
     page = outline(html)
     plots = [attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"]
-    assert {"filter-recall", "filter-latency_p99_ms", "delta-ndcg@10"} <= set(plots)
+    assert {"filter-recall", "filter-latency_p99_ms"} <= set(plots)
     assert len(page.rows["filters"]) == len(ok) + 1
-    assert "no filtered runs" not in html and "no recommendation runs" not in html
-    worse = [attrs for tag, attrs in page.tags if tag == "td" and attrs.get("class") == "worse"]
-    assert len(worse) == len(ok)  # the whole interval is below zero: a real loss, marked as such
+    assert "no filtered runs" not in html
+    assert "post" in page.rows["points"][1] or "post" in " ".join(" ".join(r) for r in page.rows["points"])
 
 
 def test_compare_marks_changes_by_direction(hostile_results: Path, tmp_path: Path) -> None:

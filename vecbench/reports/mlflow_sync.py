@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import os
-import re
 import time
 import uuid
 from collections import Counter
@@ -34,44 +32,27 @@ from urllib.parse import urlparse
 
 from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import best_choices, constraints_from
-from vecbench.reports.html.plots import point_name
+from vecbench.reports.mlflow_runs import (
+    SHARED_TAGS,
+    TAG_FINISHED,
+    TAG_POINT,
+    TAG_RESULT_SET,
+    TAG_ROLE,
+    ParentInfo,
+    PointRun,
+    finite_number,
+    parent_info,
+    pipeline_point_runs,
+    point_run,
+)
 from vecbench.reports.resultset import ResultSet, load_result_set
 from vecbench.reports.store import atomic_write_bytes
 
 RESULT_SET_FILE = "result_set.json"
-ARTIFACT_FILES = ("config.yaml", "results.parquet", "environment.json", "report.html")
+ARTIFACT_FILES = ("config.yaml", "results.parquet", "pipeline.parquet", "environment.json", "report.html")
 ARTIFACT_FOLDERS = ("plots",)
 LOCAL_STORE_DIR = "mlflow"
 LOCAL_DB = "mlflow.db"
-
-TAG_ROLE = "vecbench.role"
-TAG_RESULT_SET = "vecbench.result_set"
-TAG_POINT = "vecbench.point_key"
-TAG_FINISHED = "vecbench.finished_at"
-
-# Identity and setting columns become params; all other numeric columns are metrics.
-PARAM_COLUMNS = (
-    "dataset",
-    "metric",
-    "n_base",
-    "n_queries",
-    "dim",
-    "k",
-    "adapter",
-    "label",
-    "threads",
-    "runs",
-    "build_threads",
-)
-TAG_COLUMNS = ("dataset_fingerprint", "build_key", "status")
-SKIP_COLUMNS = {"experiment", "build_params", "query_params", "error", "point_key", "raw_path", "finished_at"}
-SHARED_TAGS = (
-    "vecbench.git_commit",
-    "vecbench.vecbench_version",
-    "vecbench.hostname",
-    "mlflow.source.git.commit",
-)
-STRING_EXTRAS = ("filter", "strategy")  # filtered-search columns logged as params where present
 
 # Fail fast when a tracking server is gone; the user's own settings win (setdefault).
 CLIENT_DEFAULTS = {
@@ -138,144 +119,6 @@ def _artifact_root(uri: str) -> str | None:
     if parsed.scheme == "sqlite":
         return (Path(parsed.path).parent / "artifacts").resolve().as_uri()
     return None
-
-
-def metric_name(column: str) -> str:
-    """'ndcg@10' -> 'ndcg_at_10': MLflow names allow letters, digits, _ - . / space and colon."""
-    return re.sub(r"[^\w.\- /:]", "_", column.replace("@", "_at_"))
-
-
-def _value(value: Any) -> Any:
-    """None for missing values (None, NaN, pandas NA), else the plain Python value."""
-    if value is None:
-        return None
-    try:
-        if value != value:  # NaN and pandas NA
-            return None
-    except TypeError:
-        return None
-    return value.item() if type(value).__module__ == "numpy" else value
-
-
-def _number(value: Any) -> float | None:
-    value = _value(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(float(value)) else None
-
-
-def finished_tag(value: Any) -> str:
-    number = _number(value)
-    return "" if number is None else f"{number:.6f}"
-
-
-@dataclass(frozen=True)
-class PointRun:
-    """A row translated into what an MLflow child run holds."""
-
-    name: str
-    params: dict[str, str]
-    metrics: dict[str, float]
-    tags: dict[str, str]
-    status: str
-    timestamp_ms: int
-
-
-def point_run(row: Mapping[str, Any], result_set: str, parent_run_id: str) -> PointRun:
-    params: dict[str, str] = {}
-    metrics: dict[str, float] = {}
-    for column in PARAM_COLUMNS:
-        value = _value(row.get(column))
-        if value is not None:
-            params[column] = str(value)
-    for prefix, column in (("build", "build_params"), ("query", "query_params")):
-        text = _value(row.get(column))
-        for key, value in (json.loads(text) if text else {}).items():
-            params[f"{prefix}.{key}"] = str(value)
-    for column in STRING_EXTRAS:
-        value = _value(row.get(column))
-        if value is not None:
-            params[column] = str(value)[:6000]
-    for column, value in row.items():
-        name = str(column)
-        if name in SKIP_COLUMNS or name in PARAM_COLUMNS or name in TAG_COLUMNS or name in STRING_EXTRAS:
-            continue
-        number = _number(value)
-        if number is not None:
-            metrics[metric_name(name)] = number
-    status = str(_value(row.get("status")) or "failed")
-    tags = {
-        TAG_ROLE: "point",
-        TAG_RESULT_SET: result_set,
-        TAG_POINT: str(row["point_key"]),
-        TAG_FINISHED: finished_tag(row.get("finished_at")),
-        "mlflow.parentRunId": parent_run_id,
-    }
-    for column in TAG_COLUMNS:
-        value = _value(row.get(column))
-        if value is not None:
-            tags[f"vecbench.{column}"] = str(value)
-    error = _value(row.get("error"))
-    if error:
-        tags["vecbench.error"] = str(error)[:5000]
-    finished = _number(row.get("finished_at")) or 0.0
-    return PointRun(
-        name=point_name(row)[:200],
-        params=params,
-        metrics=metrics,
-        tags=tags,
-        status="FINISHED" if status == "ok" else "FAILED",
-        timestamp_ms=int(finished * 1000),
-    )
-
-
-@dataclass(frozen=True)
-class ParentInfo:
-    """The result set as the parent run shows it."""
-
-    result_set: str
-    experiment: str
-    run_name: str
-    tags: dict[str, str]
-    params: dict[str, str]
-
-
-def parent_info(
-    result_set: str,
-    experiment: str,
-    config: Mapping[str, Any],
-    environment: Mapping[str, Any],
-    dataset_label: str,
-    fingerprints: Iterable[str],
-    out_dir: Path,
-) -> ParentInfo:
-    tags = {
-        TAG_ROLE: "result_set",
-        TAG_RESULT_SET: result_set,
-        "vecbench.experiment": experiment,
-        "vecbench.dataset": dataset_label,
-        "vecbench.dataset_fingerprint": ",".join(sorted(set(fingerprints))),
-        "vecbench.out_dir": str(out_dir.resolve()),
-    }
-    for key in ("vecbench_version", "git_commit", "hostname", "cpu_model", "python", "platform"):
-        value = environment.get(key)
-        if value:
-            tags[f"vecbench.{key}"] = str(value)
-    if environment.get("git_commit"):
-        tags["mlflow.source.git.commit"] = str(environment["git_commit"])
-    params = {key: str(value) for key, value in _flatten(config).items() if key not in ("name", "indexes")}
-    return ParentInfo(result_set, experiment, f"{experiment} · {dataset_label}"[:200], tags, params)
-
-
-def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in mapping.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
-        elif value is not None and name != "indexes":
-            flat[name] = json.dumps(value) if isinstance(value, list | dict) else value
-    return flat
 
 
 @dataclass(frozen=True)
@@ -388,9 +231,12 @@ class MlflowTarget:
                 return found
 
     def log_point(self, row: Mapping[str, Any]) -> str:
-        """Log one row as a child run unless an identical complete one exists: 'created',
-        'replaced' (the row was re-measured), 'completed' (a half-written run) or 'already there'."""
-        run = point_run(row, self.result_set, self.parent_run_id)
+        """Log one index-sweep row as a child run (see ``log_run``)."""
+        return self.log_run(point_run(row, self.result_set, self.parent_run_id))
+
+    def log_run(self, run: PointRun) -> str:
+        """Log a child run unless an identical complete one exists: 'created', 'replaced' (the
+        point was re-measured), 'completed' (a half-written run) or 'already there'."""
         key = run.tags[TAG_POINT]
         previous = self.existing.get(key, [])
         same = [known for known in previous if known.finished == run.tags[TAG_FINISHED]]
@@ -470,12 +316,13 @@ def experiment_name(rs: ResultSet) -> str:
     name = rs.config.get("name")
     if name:
         return str(name)
-    names = sorted({str(n) for n in rs.frame["experiment"].dropna()}) if not rs.frame.empty else []
-    return names[0] if names else rs.out_dir.name
+    return rs.name.split(", ")[0]
 
 
 def parent_for(rs: ResultSet) -> ParentInfo:
     labels = sorted({str(d) for d in rs.frame["dataset"].dropna()}) if not rs.frame.empty else []
+    if not rs.pipeline.empty:
+        labels += sorted({str(log) for log in rs.pipeline["log"].dropna()})
     prints = [str(f) for f in rs.frame["dataset_fingerprint"].dropna()] if not rs.frame.empty else []
     return parent_info(
         result_set_id(rs.out_dir),
@@ -491,11 +338,15 @@ def parent_for(rs: ResultSet) -> ParentInfo:
 def summary_metrics(rs: ResultSet) -> dict[str, float]:
     """Counts, and the best point's figures where the result set has one dataset and k."""
     summary = {"points_ok": float(len(rs.ok())), "points_failed": float(len(rs.failed()))}
+    if not rs.pipeline.empty:
+        status = rs.pipeline.groupby("point_key")["status"].agg(lambda s: bool((s == "ok").all()))
+        summary["pipeline_configurations_ok"] = float(status.sum())
+        summary["pipeline_configurations_failed"] = float((~status).sum())
     choices = [c for c in best_choices(rs.frame, constraints_from(rs.config)) if c.scope == "all adapters"]
     if len(choices) == 1 and choices[0].row is not None:
         row = choices[0].row
         for column in ("recall", "qps", "latency_p99_ms", "index_bytes"):
-            number = _number(row.get(column))
+            number = finite_number(row.get(column))
             if number is not None:
                 summary[f"best_{column}"] = number
     return summary
@@ -505,6 +356,8 @@ def upload(target: MlflowTarget, rs: ResultSet) -> SyncCounts:
     """Every row (idempotently), the artifacts, then the parent marked finished."""
     for _, row in rs.frame.iterrows():
         target.log_point({str(key): value for key, value in row.items()})
+    for run in pipeline_point_runs(rs.pipeline, target.result_set, target.parent_run_id):
+        target.log_run(run)
     target.log_artifacts(rs.out_dir, ARTIFACT_FILES, ARTIFACT_FOLDERS)
     target.close("FINISHED", summary_metrics(rs))
     return target.counts

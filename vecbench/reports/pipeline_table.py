@@ -30,9 +30,17 @@ def format_pipeline(frame: pd.DataFrame) -> str:
     records = []
     for (label, k), group in ok.groupby(["retrieval", "k_candidates"], sort=False):
         cells = {(r["stage"], r["metric"], r["cohort"]): r for r in group.to_dict("records")}
-        cohorts = {c: r["value"] for (s, m, c), r in cells.items() if s == "final" and m == first and c.startswith("activity:")}
+        cohorts = {
+            c: r["value"]
+            for (s, m, c), r in cells.items()
+            if s == "final" and m == first and c.startswith("activity:")
+        }
         worst = min(cohorts, key=lambda c: cohorts[c]) if cohorts else None
-        candidate = [r["value"] for (s, m, _), r in cells.items() if s == "retrieval" and m.startswith("candidate_recall")]
+        candidate = [
+            r["value"]
+            for (s, m, _), r in cells.items()
+            if s == "retrieval" and m.startswith("candidate_recall")
+        ]
         records.append(
             {
                 "retrieval": label,
@@ -50,7 +58,9 @@ def format_pipeline(frame: pd.DataFrame) -> str:
     lines.append("Δ: value - exact retrieval (same k), paired bootstrap interval over users; * excludes 0.")
     drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
     for row in drift.to_dict("records"):
-        lines.append(f"drift {row['metric']} {row['cohort']}: {row['value']:.4f} over {row['n_requests']} probe items")
+        lines.append(
+            f"drift {row['metric']} {row['cohort']}: {row['value']:.4f} over {row['n_requests']} probe items"
+        )
     for row in frame[frame["status"] != "ok"].to_dict("records"):
         lines.append(f"failed: {row['retrieval']} k={row['k_candidates']}: {row['error']}")
     return "\n".join(lines)

@@ -18,11 +18,12 @@ from markupsafe import Markup
 
 from vecbench.metrics.catalog import METRICS
 from vecbench.reports.constraints import constraints_from
+from vecbench.reports.html.context import ReportContext, colours_for
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.page import render_page
 from vecbench.reports.html.plots import overall_frontier, point_name, tip
 from vecbench.reports.html.report import BuiltReport, subtitle_for, write_text
-from vecbench.reports.html.sections import SECTIONS, ReportContext, Section, colours_for
+from vecbench.reports.html.sections import SECTIONS, Section
 from vecbench.reports.html.svg import Axis, Chart, LegendEntry, Point
 from vecbench.reports.resultset import ResultSet, load_result_set
 

@@ -61,6 +61,8 @@ td.worse { background: #fbdcdc; }
 td.error, td.worse-text { color: #b42318; }
 td.ok { color: #1a7f37; }
 td.changed { background: #fff4c2; }
+td.worst { color: #b42318; font-weight: 600; }
+span.delta { display: block; font-size: 11px; color: var(--muted); }
 .warn-text { color: #b42318; }
 td.scope-all { font-weight: 600; }
 .muted { color: var(--muted); }

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Union
 
 import pandas as pd
@@ -249,32 +250,41 @@ def filter_charts(group: pd.DataFrame, colours: Mapping[str, str], title: str) -
     return charts
 
 
-def delta_chart(rows: pd.DataFrame, metric: str, title: str) -> Chart | None:
-    """ANN minus exact for one recommendation metric, each point with its interval, zero marked."""
-    delta, low, high = f"{metric}_delta", f"{metric}_delta_ci_low", f"{metric}_delta_ci_high"
-    usable = rows[pd.to_numeric(rows[delta], errors="coerce").notna()]
-    if usable.empty:
+@dataclass(frozen=True)
+class Delta:
+    """One configuration's difference from exact retrieval and its interval (NaN when none)."""
+
+    name: str
+    delta: float
+    low: float
+    high: float
+    colour: str
+
+
+def delta_chart(items: Sequence[Delta], metric: str, title: str) -> Chart | None:
+    """Each configuration's difference from exact retrieval for one metric, with its interval;
+    zero is marked, and the configurations are named down the left side."""
+    usable = [item for item in items if math.isfinite(item.delta)]
+    if not usable:
         return None
-    names = [point_name(r) for _, r in usable.iterrows()]
-    values = usable[delta].astype(float).tolist()
-    lows = pd.to_numeric(usable[low], errors="coerce").astype(float).tolist() if low in usable else values
-    highs = pd.to_numeric(usable[high], errors="coerce").astype(float).tolist() if high in usable else values
-    span = [v for v in [*values, *lows, *highs, 0.0] if math.isfinite(v)]
-    height = 70 + 22 * len(names)
+    span = [v for item in usable for v in (item.delta, item.low, item.high, 0.0) if math.isfinite(v)]
+    rows = float(len(usable) + 1)
     chart = Chart(
-        Axis.fit(f"{metric}: ANN minus exact", span),
-        Axis(" ", 0.0, float(len(names) + 1), fmt=lambda _: ""),
-        f"{metric} difference from exact retrieval · {title}",
+        Axis.fit(f"{metric}: value minus exact retrieval", span),
+        Axis(" ", 0.0, rows, fmt=lambda _: ""),
+        f"{metric} vs exact retrieval · {title}",
         f"delta-{metric}",
-        width=640,
-        height=height,
+        width=720,
+        height=70 + 24 * len(usable),
+        left=250,
     )
-    chart.line([Point(0.0, 0.0, ""), Point(0.0, float(len(names) + 1), "")], "#888", 1.0, dashed=True)
-    for index, (name, value, lo, hi) in enumerate(zip(names, values, lows, highs, strict=True)):
-        y = float(len(names) - index)
-        text = f"{name}\n{metric} delta {value:+.4f}"
-        if math.isfinite(lo) and math.isfinite(hi):
-            text += f" [{lo:+.4f}, {hi:+.4f}]"
-            chart.segment(lo, hi, y, "#1f77b4", text)
-        chart.points([Point(value, y, text)], "#1f77b4", size=4.5)
+    chart.line([Point(0.0, 0.0, ""), Point(0.0, rows, "")], "#888", 1.0, dashed=True)
+    for index, item in enumerate(usable):
+        y = rows - 1 - index
+        text = f"{item.name}\n{metric} {item.delta:+.4f} vs exact"
+        if math.isfinite(item.low) and math.isfinite(item.high):
+            text += f", interval [{item.low:+.4f}, {item.high:+.4f}]"
+            chart.segment(item.low, item.high, y, item.colour, text)
+        chart.points([Point(item.delta, y, text)], item.colour, size=4.5)
+        chart.row_label(y, item.name)
     return chart

@@ -14,8 +14,9 @@ from markupsafe import Markup
 
 from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import constraints_from
+from vecbench.reports.html.context import ReportContext, colours_for, groups
 from vecbench.reports.html.page import render_page
-from vecbench.reports.html.sections import ReportContext, build_sections, colours_for, groups
+from vecbench.reports.html.sections import build_sections
 from vecbench.reports.resultset import ResultSet, load_result_set
 from vecbench.reports.sinks import ResultSink, RunContext
 from vecbench.reports.store import atomic_write_bytes
@@ -34,6 +35,8 @@ class BuiltReport:
 
 def subtitle_for(rs: ResultSet) -> str:
     parts = [f"{dataset} · k={k}" for dataset, k, _ in groups(rs.frame)]
+    if not rs.pipeline.empty:
+        parts.append(f"recommendation pipeline on {rs.pipeline['log'].iloc[0]}")
     return " | ".join(parts) or "no results"
 
 

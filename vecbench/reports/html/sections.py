@@ -1,45 +1,37 @@
 """The report's sections, each a function of one result set: rows in, escaped HTML out.
 
-Sections for results that other parts of vecbench produce are driven by the columns present:
-- filtered search: rows with a measured ``pass_rate`` (and ``strategy``, ``filter``);
-- recommendation: columns named ``metric@N`` (``ndcg@10``) or catalogued metrics outside the core
-  schema, each optionally with ``<metric>_delta``, ``<metric>_delta_ci_low`` and
-  ``<metric>_delta_ci_high`` (difference from exact retrieval and its interval).
-Where a result set has none, the section says so instead of showing empty charts.
+Sections for results other parts of vecbench produce are driven by what the result set holds:
+filtered search by rows with a measured ``pass_rate`` (with ``strategy`` and ``filter``, the
+columns the filtered-retrieval runner adds), recommendation by OUT/pipeline.parquet (see
+``html.recommendation``). Where a result set has none, the section says so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
-from vecbench.metrics.catalog import METRICS
 from vecbench.reports.constraints import Choice, Constraints, best_choices
+from vecbench.reports.html.context import ReportContext, groups, slug
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.plots import (
     compact_params,
     cost_charts,
-    delta_chart,
     filter_charts,
     latency_charts,
     overall_frontier,
     pareto_chart,
     point_name,
 )
-from vecbench.reports.html.svg import Chart, byte_size, colour_for, number
+from vecbench.reports.html.recommendation import pipeline_failures, recommendation
+from vecbench.reports.html.svg import byte_size, number
 from vecbench.reports.resultset import ResultSet
-from vecbench.reports.schema import COLUMNS
 
 FILTER_COLUMNS = ("filter", "pass_rate", "strategy", "short_result_frac", "overfetch_mean")
-DELTA_SUFFIXES = ("_delta", "_delta_ci_low", "_delta_ci_high")
-_AT_K = re.compile(r"^[a-z][a-z0-9_]*@\d+$")
 
 
 @dataclass(frozen=True)
@@ -47,40 +39,6 @@ class Section:
     id: str
     title: str
     body: Markup
-
-
-@dataclass
-class ReportContext:
-    """What every section shares: a colour per adapter label, the constraints, and the plots
-    drawn so far (kept so they can also be saved as separate SVG files)."""
-
-    colours: dict[str, str]
-    constraints: Constraints
-    plots: dict[str, Markup] = field(default_factory=dict)
-
-    def add(self, chart: Chart, where: str) -> Markup:
-        svg = chart.render()
-        self.plots[f"{where}-{chart.name}"] = svg
-        return tag("figure", svg, class_="plot-box")
-
-
-def colours_for(*frames: pd.DataFrame) -> dict[str, str]:
-    labels = sorted({str(label) for frame in frames if not frame.empty for label in frame["label"].dropna()})
-    return {label: colour_for(index) for index, label in enumerate(labels)}
-
-
-def slug(text: str) -> str:
-    """A file-name-safe, still unique, short form of a user string (dataset labels can be paths)."""
-    clean = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40] or "x"
-    return f"{clean}-{hashlib.sha256(text.encode()).hexdigest()[:6]}"
-
-
-def groups(frame: pd.DataFrame) -> Iterator[tuple[str, int, pd.DataFrame]]:
-    """(dataset, k, rows) for each dataset and k of a result set, in a stable order."""
-    if frame.empty:
-        return
-    for key, group in frame.groupby(["dataset", "k"], sort=True):
-        yield str(key[0]), int(cast(int, key[1])), group
 
 
 def _title(dataset: str, k: int) -> str:
@@ -115,8 +73,11 @@ def overview(rs: ResultSet, ctx: ReportContext) -> Markup:
                 f"{_int(first['n_queries'])} queries, {first['metric']}, k={k}",
             )
         )
-    ok, failed = len(rs.ok()), len(rs.failed())
-    cards.append(_card("points", f"{ok} measured", f"{failed} failed" if failed else "none failed"))
+    if not frame.empty:
+        ok, failed = len(rs.ok()), len(rs.failed())
+        cards.append(_card("points", f"{ok} measured", f"{failed} failed" if failed else "none failed"))
+    if not rs.pipeline.empty:
+        cards.append(_pipeline_card(rs))
     for choice in best_choices(frame, ctx.constraints):
         if choice.scope == "all adapters":
             cards.append(_best_card(choice, ctx.constraints))
@@ -131,6 +92,19 @@ def overview(rs: ResultSet, ctx: ReportContext) -> Markup:
         )
     )
     return tag("div", *cards, class_="cards")
+
+
+def _pipeline_card(rs: ResultSet) -> Markup:
+    first = rs.pipeline.iloc[0]
+    configs = rs.pipeline.drop_duplicates("point_key")
+    configs = configs[configs["retrieval"] != "-"]
+    failed = int((configs["status"] != "ok").sum())
+    return _card(
+        "recommendation pipeline",
+        f"{first['log']} · {len(configs)} configurations",
+        f"split {first['split']} · embedding {first['embedding']} · scorer {first['scorer']} · "
+        f"re-rank {first['rerank']}" + (f" · {failed} failed" if failed else ""),
+    )
 
 
 def _int(value: Any) -> str:
@@ -306,89 +280,27 @@ def filters(rs: ResultSet, ctx: ReportContext) -> Markup:
     return charts + table(headers, rows, sortable=True, name="filters")
 
 
-def recommendation_metrics(frame: pd.DataFrame) -> list[str]:
-    """Metric columns beyond the core schema that hold values: 'ndcg@10', catalogued extras."""
-    found = []
-    for column in frame.columns:
-        name = str(column)
-        if name in COLUMNS or name in FILTER_COLUMNS or name.endswith(DELTA_SUFFIXES):
-            continue
-        if (_AT_K.match(name) or name in METRICS) and pd.to_numeric(
-            frame[column], errors="coerce"
-        ).notna().any():
-            found.append(name)
-    return sorted(found)
-
-
-def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
-    metrics = recommendation_metrics(rs.frame)
-    if not metrics:
-        return note("no recommendation runs in this result set")
-    parts: list[Markup] = []
-    for dataset, k, group in groups(rs.frame):
-        rows = group[group[metrics].apply(pd.to_numeric, errors="coerce").notna().any(axis=1)]
-        if rows.empty:
-            continue
-        parts.append(tag("h3", _title(dataset, k)))
-        headers = ["point"]
-        for metric in metrics:
-            headers.append(metric)
-            if f"{metric}_delta" in rows:
-                headers.append(f"{metric} − exact")
-        body = []
-        for _, r in rows.iterrows():
-            line = [Cell(point_name(r))]
-            for metric in metrics:
-                line.append(cell(r[metric]))
-                if f"{metric}_delta" in rows:
-                    line.append(_delta_cell(r, metric))
-            body.append(line)
-        parts.append(table(headers, body, sortable=True, name="recommendation"))
-        charts = [delta_chart(rows, m, _title(dataset, k)) for m in metrics if f"{m}_delta" in rows]
-        drawn = [c for c in charts if c is not None]
-        if drawn:
-            parts.append(tag("div", *(ctx.add(c, f"{slug(dataset)}-k{k}") for c in drawn), class_="plots"))
-    return join(parts) if parts else note("no recommendation runs in this result set")
-
-
-def _delta_cell(row: pd.Series, metric: str) -> Cell:
-    value = _num(row.get(f"{metric}_delta"))
-    if not math.isfinite(value):
-        return Cell("-")
-    low, high = _num(row.get(f"{metric}_delta_ci_low")), _num(row.get(f"{metric}_delta_ci_high"))
-    text = f"{value:+.4f}"
-    cls = None
-    if math.isfinite(low) and math.isfinite(high):
-        text += f" [{low:+.4f}, {high:+.4f}]"
-        higher = METRICS[metric.split("@")[0]].higher_is_better if metric.split("@")[0] in METRICS else True
-        if high < 0 or low > 0:  # the interval excludes zero: a real difference, coloured by direction
-            cls = "better" if (low > 0) == higher else "worse"
-    return Cell(text, value, cls)
-
-
-def _num(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 # ---- failures, every point, environment -------------------------------------------------------
 
 
 def failed(rs: ResultSet, ctx: ReportContext) -> Markup:
     bad = rs.failed()
-    if bad.empty:
-        return note("no failed points in this result set")
-    rows = [
+    rows = (
         [
-            Cell(str(r["label"])),
-            Cell(compact_params(r["build_params"])),
-            Cell(compact_params(r["query_params"])),
-            Cell(str(r["error"]), None, "error"),
+            [
+                Cell(str(r["label"])),
+                Cell(compact_params(r["build_params"])),
+                Cell(compact_params(r["query_params"])),
+                Cell(str(r["error"]), None, "error"),
+            ]
+            for _, r in bad.sort_values(["label", "build_params"]).iterrows()
         ]
-        for _, r in bad.sort_values(["label", "build_params"]).iterrows()
-    ]
+        if not bad.empty
+        else []
+    )
+    rows += pipeline_failures(rs.pipeline)
+    if not rows:
+        return note("no failed points in this result set")
     return table(["adapter", "build", "query", "reason"], rows, sortable=True, name="failed")
 
 
@@ -407,10 +319,10 @@ POINT_COLUMNS: list[tuple[str, str, str]] = [
 def points(rs: ResultSet, ctx: ReportContext) -> Markup:
     frame = rs.frame
     if frame.empty:
-        return note("no points in this result set")
+        where = " (the pipeline's results are under Recommendation metrics)" if not rs.pipeline.empty else ""
+        return note(f"no index-sweep points in this result set{where}")
     several = frame["dataset"].nunique() > 1 or frame["k"].nunique() > 1
     extras = [c for c in FILTER_COLUMNS if c in frame and frame[c].notna().any()]
-    extras += recommendation_metrics(frame)
     headers = [*(["dataset", "k"] if several else []), "adapter", "build", "query"]
     headers += [title for _, title, _ in POINT_COLUMNS] + ["index", "peak RSS", *extras, "status"]
     rows = []

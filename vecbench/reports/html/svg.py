@@ -139,10 +139,11 @@ class Chart:
     width: int = 660
     height: int = 380
     legend: list[LegendEntry] = field(default_factory=list)
+    left: int = 66
     # Marks are positioned when rendered, so a legend added later (which narrows the plot) is honoured.
     _marks: list[Callable[[], str]] = field(default_factory=list)
 
-    left, right, top, bottom = 66, 12, 30, 46
+    right, top, bottom = 12, 30, 46
     legend_width = 170
 
     @property
@@ -211,6 +212,16 @@ class Chart:
         self, p: Point, marker: str, size: float, colour: str, opacity: float, ring: str | None
     ) -> Callable[[], str]:
         return lambda: _marker(marker, self.px(p.x), self.py(p.y), size, colour, opacity, ring, p.tip)
+
+    def row_label(self, y: float, text: str) -> None:
+        """A label left of the plot area at data height ``y`` (for charts with one row per item)."""
+        short = text if len(text) <= 40 else text[:39] + "…"
+        self._marks.append(
+            lambda: (
+                f'<text x="{self.left - 8}" y="{self.py(y) + 4:.1f}" text-anchor="end" fill="#222">'
+                f"<title>{escape(text)}</title>{escape(short)}</text>"
+            )
+        )
 
     def render(self) -> Markup:
         w, h = self.width, self.height

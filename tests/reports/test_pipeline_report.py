@@ -1,0 +1,94 @@
+"""Recommendation-pipeline results in the report and in MLflow, from a real pipeline run."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from tests.reports.test_html_report import outline
+from vecbench.reports.html import build_report
+from vecbench.reports.mlflow_sync import local_store_uri, sync_result_set
+from vecbench.reports.pipeline_store import PipelineStore
+
+
+def final(frame: pd.DataFrame, retrieval: str, metric: str) -> pd.Series:
+    rows = frame[
+        (frame["retrieval"] == retrieval)
+        & (frame["stage"] == "final")
+        & (frame["metric"] == metric)
+        & (frame["cohort"] == "all")
+    ]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def test_run_prints_the_report_and_mlflow_lines(pipeline_results: tuple[Path, str]) -> None:
+    out, printed = pipeline_results
+    report_line, mlflow_line = printed.strip().splitlines()[-2:]
+    assert report_line.startswith(f"Report: {out / 'report.html'} (")
+    assert mlflow_line.startswith(
+        "MLflow: 6 point runs: 6 created; browse them with: mlflow ui --backend-store-uri "
+    )
+
+
+def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple[Path, str]) -> None:
+    out, _ = pipeline_results
+    frame = PipelineStore(out).read()
+    page = outline(build_report(out).path.read_text())
+    matrix = page.rows["recommendation"]
+    header = matrix[0]
+    configs = header[2:]
+    assert configs[:2] == ["exact", "popularity"] and len(configs) == 4  # exact, baseline, two IVF points
+    ivf = configs[2]
+    row = next(r for r in matrix[1:] if r[:2] == ["ndcg@10", "final"])
+    expected = final(frame, ivf, "ndcg@10")
+    cell = row[2 + configs.index(ivf)]
+    assert cell.startswith(f"{expected['value']:.4g}") and f"Δ {expected['delta']:+.4f}" in cell
+    # a cell is coloured exactly where the store says the interval excludes zero
+    coloured = [
+        attrs for tag, attrs in page.tags if tag == "td" and attrs.get("class") in ("better", "worse")
+    ]
+    significant = frame[
+        (frame["status"] == "ok")
+        & (frame["cohort"] == "all")
+        & (frame["significant"].fillna(False).astype(bool))
+        & ((frame["stage"] == "final") | frame["metric"].str.startswith(("candidate_recall", "latency")))
+    ]
+    assert len(coloured) == len(significant) > 0  # the popularity baseline is clearly worse
+    plots = {attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"}
+    assert {"delta-ndcg@10", "delta-recall@20"} <= plots
+    assert len(page.rows["cohorts"]) > 2 and len(page.rows["drift"]) > 1
+    failures = page.rows["failed"][1:]
+    assert (
+        len(failures) == 1 and failures[0][0].startswith("faulty") and "injected failure" in failures[0][-1]
+    )
+
+
+def test_pipeline_runs_in_mlflow(pipeline_results: tuple[Path, str], tmp_path: Path) -> None:
+    out, _ = pipeline_results
+    frame = PipelineStore(out).read()
+    client = MlflowClient(local_store_uri(out))
+    experiment = client.get_experiment_by_name("pipeline-report")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    children = {
+        r.data.tags["vecbench.point_key"]: r for r in runs if r.data.tags.get("vecbench.role") == "point"
+    }
+    assert set(children) == set(frame["point_key"])  # every configuration, the drift rows, the failure
+    ivf = next(name for name in frame["retrieval"].unique() if str(name).startswith("faiss-ivf"))
+    row = final(frame, ivf, "ndcg@10")
+    run = children[row["point_key"]]
+    assert run.data.metrics["final/ndcg_at_10"] == pytest.approx(row["value"])
+    assert run.data.metrics["final/ndcg_at_10/delta"] == pytest.approx(row["delta"])
+    assert run.data.params["k_candidates"] == "40" and run.data.params["query.nprobe"] in ("1", "8")
+    failed = [r for r in children.values() if r.info.status == "FAILED"]
+    assert len(failed) == 1 and "injected failure" in failed[0].data.tags["vecbench.error"]
+    parent = next(r for r in runs if r.data.tags.get("vecbench.role") == "result_set")
+    names = {a.path for a in client.list_artifacts(parent.info.run_id)}
+    assert {"pipeline.parquet", "report.html", "config.yaml", "plots"} <= names
+    assert math.isclose(parent.data.metrics["pipeline_configurations_failed"], 1.0)
+    assert sync_result_set(out).counts.describe() == "6 point runs: 6 already there"

@@ -1,0 +1,225 @@
+"""The recommendation section: pipeline results (OUT/pipeline.parquet) against exact retrieval.
+
+The pipeline store is long (one row per configuration, stage, metric and cohort, with the
+difference from exact retrieval and a paired-bootstrap interval, see ``reports.pipeline_store``).
+Here it becomes, per ``k_candidates``: a metric × configuration table, the headline differences
+with their intervals as a chart, the cohorts of the headline metric with the worst marked, and the
+embedding drift. A cell is green or red only where the interval excludes zero.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from vecbench.reports.html.context import ReportContext, slug
+from vecbench.reports.html.markup import Cell, join, note, table, tag
+from vecbench.reports.html.plots import Delta, compact_params, delta_chart
+from vecbench.reports.resultset import ResultSet
+
+RELEVANCE = ("ndcg", "recall", "hit_rate", "precision", "mrr", "map")
+NEUTRAL, BETTER, WORSE = "#7f7f7f", "#2a9d4b", "#c83b3b"
+
+
+def _cutoff(metric: str) -> tuple[str, int]:
+    name, _, k = metric.partition("@")
+    return name, int(k) if k.isdigit() else 0
+
+
+def metric_order(metric: str) -> tuple[int, int, str]:
+    """Relevance metrics first (ndcg, recall, ...), then beyond-accuracy, then latencies."""
+    name, k = _cutoff(metric)
+    if name in RELEVANCE:
+        return (0, k * 10 + RELEVANCE.index(name), name)
+    if name.startswith("latency"):
+        return (2, 0, name)
+    return (1, k, name)
+
+
+def configurations(rows: pd.DataFrame) -> list[str]:
+    """Exact first, then baselines (no parameters), then index configurations by name."""
+    names = list(dict.fromkeys(str(r) for r in rows["retrieval"]))
+    baselines = set(rows.loc[rows["build_params"].fillna("{}") == "{}", "retrieval"].astype(str))
+    return sorted(names, key=lambda n: (n != "exact", n not in baselines, n))
+
+
+def _num(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def judged(row: pd.Series) -> str | None:
+    """'better' or 'worse' where the interval excludes zero, by the metric's direction."""
+    low, high = _num(row.get("delta_low")), _num(row.get("delta_high"))
+    if not (math.isfinite(low) and math.isfinite(high)) or (low <= 0 <= high):
+        return None
+    higher = row.get("higher_is_better")
+    higher = True if higher is None or higher is pd.NA else bool(higher)
+    return "better" if (low > 0) == higher else "worse"
+
+
+def value_cell(row: pd.Series | None) -> Cell:
+    if row is None:
+        return Cell("-")
+    value = _num(row["value"])
+    text: Markup | str = f"{value:.4g}"
+    delta = _num(row.get("delta"))
+    if math.isfinite(delta):
+        low, high = _num(row.get("delta_low")), _num(row.get("delta_high"))
+        interval = f" [{low:+.4f}, {high:+.4f}]" if math.isfinite(low) and math.isfinite(high) else ""
+        text = join([f"{value:.4g}", tag("span", f"Δ {delta:+.4f}{interval}", class_="delta")])
+    return Cell(text, value, judged(row))
+
+
+def _matrix(rows: pd.DataFrame, configs: list[str]) -> Markup:
+    """Metric rows (final stage for quality, every stage for latency) × configuration columns."""
+    picked = rows[
+        (rows["cohort"] == "all")
+        & (
+            (rows["stage"] == "final")
+            | rows["metric"].str.startswith("candidate_recall")
+            | rows["metric"].str.startswith("latency")
+        )
+    ]
+    lines = []
+    keys = sorted(
+        {(str(r["stage"]), str(r["metric"])) for _, r in picked.iterrows()},
+        key=lambda sm: (
+            metric_order(sm[1]),
+            ("retrieval", "scoring", "final").index(sm[0])
+            if sm[0] in ("retrieval", "scoring", "final")
+            else 3,
+        ),
+    )
+    cells = {(str(r["stage"]), str(r["metric"]), str(r["retrieval"])): r for _, r in picked.iterrows()}
+    for stage, metric in keys:
+        lines.append(
+            [Cell(metric), Cell(stage), *(value_cell(cells.get((stage, metric, c))) for c in configs)]
+        )
+    return tag("div", table(["metric", "stage", *configs], lines, name="recommendation"), class_="scroll")
+
+
+def _headlines(rows: pd.DataFrame) -> list[str]:
+    """The first ndcg cut-off and the last recall cut-off, as the text table does."""
+    metrics = {str(m) for m in rows["metric"]}
+    ndcg = sorted((m for m in metrics if m.startswith("ndcg@")), key=lambda m: _cutoff(m)[1])
+    recall = sorted((m for m in metrics if m.startswith("recall@")), key=lambda m: _cutoff(m)[1])
+    return [*ndcg[:1], *recall[-1:]]
+
+
+def _deltas(rows: pd.DataFrame, metric: str, configs: list[str]) -> list[Delta]:
+    chosen = rows[(rows["stage"] == "final") & (rows["cohort"] == "all") & (rows["metric"] == metric)]
+    by_name = {str(r["retrieval"]): r for _, r in chosen.iterrows()}
+    items = []
+    for name in configs:
+        row = by_name.get(name)
+        if row is None or not math.isfinite(_num(row.get("delta"))):
+            continue
+        verdict = judged(row)
+        colour = BETTER if verdict == "better" else WORSE if verdict == "worse" else NEUTRAL
+        items.append(
+            Delta(name, _num(row["delta"]), _num(row.get("delta_low")), _num(row.get("delta_high")), colour)
+        )
+    return items
+
+
+def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
+    chosen = rows[(rows["stage"] == "final") & (rows["metric"] == metric) & (rows["cohort"] != "all")]
+    if chosen.empty:
+        return Markup("")
+    cells = {(str(r["cohort"]), str(r["retrieval"])): _num(r["value"]) for _, r in chosen.iterrows()}
+    cohorts = sorted({c for c, _ in cells})
+    worst = {c: min(cohorts, key=lambda k: cells.get((k, c), math.inf)) for c in configs}
+    lines = []
+    for cohort in cohorts:
+        line = [Cell(cohort)]
+        for config in configs:
+            value = cells.get((cohort, config), math.nan)
+            shown = "-" if not math.isfinite(value) else f"{value:.4f}"
+            line.append(
+                Cell(
+                    shown,
+                    value if math.isfinite(value) else None,
+                    "worst" if worst[config] == cohort else None,
+                )
+            )
+        lines.append(line)
+    return join(
+        [
+            tag("h4", f"{metric} by cohort (final lists); the worst cohort of each configuration in red"),
+            table(["cohort", *configs], lines, name="cohorts"),
+        ]
+    )
+
+
+def _drift(frame: pd.DataFrame) -> Markup:
+    drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
+    if drift.empty:
+        return Markup("")
+    lines = [
+        [
+            Cell(str(r["metric"])),
+            Cell(str(r["cohort"])),
+            Cell(f"{_num(r['value']):.4f}", _num(r["value"])),
+            Cell(str(r["n_requests"])),
+        ]
+        for _, r in drift.iterrows()
+    ]
+    return join(
+        [
+            tag("h3", "Embedding drift"),
+            note(
+                "Neighbour-set stability (Jaccard of item neighbour lists over probe items) between embedding versions."
+            ),
+            table(["metric", "between", "value", "probe items"], lines, name="drift"),
+        ]
+    )
+
+
+def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
+    frame = rs.pipeline
+    if frame.empty:
+        return note("no recommendation runs in this result set")
+    ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding")]
+    parts: list[Markup] = [
+        note(
+            "Pipeline results: retrieval → scoring → re-ranking on a temporal replay. Δ is the value "
+            "minus exact retrieval with the same number of candidates, with a paired bootstrap "
+            "interval over users; green or red only where that interval excludes zero."
+        )
+    ]
+    for key, rows in ok.groupby(["experiment", "k_candidates"], sort=True):
+        experiment, k = str(key[0]), str(key[1])
+        where = f"{experiment}, k_candidates={k}"
+        configs = configurations(rows)
+        parts.append(tag("h3", where))
+        parts.append(_matrix(rows, configs))
+        charts = [delta_chart(_deltas(rows, metric, configs), metric, where) for metric in _headlines(rows)]
+        drawn = [ctx.add(chart, f"{slug(experiment)}-kc{k}") for chart in charts if chart is not None]
+        if drawn:
+            parts.append(tag("div", *drawn, class_="plots"))
+        for metric in _headlines(rows)[:1]:
+            parts.append(_cohorts(rows, metric, configs))
+    parts.append(_drift(frame))
+    return join(parts)
+
+
+def pipeline_failures(frame: pd.DataFrame) -> list[list[Cell]]:
+    """Failed pipeline configurations as rows of the failures table (adapter, build, query, reason)."""
+    if frame.empty:
+        return []
+    bad = frame[frame["status"] != "ok"].drop_duplicates("point_key")
+    return [
+        [
+            Cell(f"{r['retrieval']} (pipeline, k_candidates={r['k_candidates']})"),
+            Cell(compact_params(r["build_params"])),
+            Cell(compact_params(r["query_params"])),
+            Cell(str(r["error"]), None, "error"),
+        ]
+        for _, r in bad.iterrows()
+    ]
