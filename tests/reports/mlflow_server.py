@@ -40,7 +40,12 @@ class MlflowServer:
 
     def launch(self) -> None:
         """Start the server process without waiting for it to answer."""
-        env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+        # No background job runners (they would only compete for the CPU while the server starts).
+        env = {
+            **os.environ,
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        }
         env.pop("MLFLOW_TRACKING_URI", None)
         command = [
             sys.executable, "-m", "mlflow", "server",
