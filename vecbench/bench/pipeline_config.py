@@ -107,7 +107,9 @@ def parse_pipeline_config(data: Any, source: str = "config") -> PipelineConfig:
                 annotation = field.annotation if field else None
                 if isinstance(annotation, type) and issubclass(annotation, BaseModel):
                     model = annotation
-            raise ConfigError(f"{source}: unknown key '{where}'{closest_hint(key, model.model_fields)}") from None
+            raise ConfigError(
+                f"{source}: unknown key '{where}'{closest_hint(key, model.model_fields)}"
+            ) from None
         if err["type"] == "missing":
             raise ConfigError(f"{source}: missing required key '{where}'") from None
         raise ConfigError(f"{source}: {where}: {err['msg']}") from None

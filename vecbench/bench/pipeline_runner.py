@@ -79,7 +79,9 @@ def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
         for build in expand_grid(entry.build):
             params = resolve_params(entry.adapter, cls.build_param_specs, build)
             cls(metric, **params)  # refuses an unsupported metric before anything is trained
-            queries = tuple(resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query))
+            queries = tuple(
+                resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query)
+            )
             points.append(IndexPoint(entry.adapter, entry.label or entry.adapter, params, queries))
     return points
 
@@ -126,7 +128,9 @@ class PipelineRunner:
         }
         self._prepare_output(replay, report.as_dict(), log)
 
-        total = len(config.retrieval.k_candidates) * (1 + len(config.baselines) + sum(len(p.query_params) for p in points))
+        total = len(config.retrieval.k_candidates) * (
+            1 + len(config.baselines) + sum(len(p.query_params) for p in points)
+        )
         bar = tqdm(total=total, unit="run", disable=not self.progress, dynamic_ncols=True)
         failed = 0
         try:
@@ -135,7 +139,14 @@ class PipelineRunner:
             reference: dict[int, Results] = {}
             for k in config.retrieval.k_candidates:
                 bar.set_description(f"exact k={k}")
-                found = retrieve(exact, vectors.items, inputs.user_vectors, self.has_vector, replay.requests.history_items, k)
+                found = retrieve(
+                    exact,
+                    vectors.items,
+                    inputs.user_vectors,
+                    self.has_vector,
+                    replay.requests.history_items,
+                    k,
+                )
                 lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
                 reference[k] = evaluate(lists, ctx)
                 self._emit("exact", "exact", {}, {}, k, lists, reference[k], None, ctx)
@@ -147,7 +158,9 @@ class PipelineRunner:
                     self._emit(baseline, baseline, {}, {}, k, lists, evaluate(lists, ctx), reference[k], ctx)
                     bar.update(1)
             for point in points:
-                failed += self._run_point(point, vectors, inputs, scorer, rerankers, ctx, reference, bar, metric)
+                failed += self._run_point(
+                    point, vectors, inputs, scorer, rerankers, ctx, reference, bar, metric
+                )
             self.store.append(self._drift_rows(embedder, replay, vectors, metric))
         finally:
             bar.close()
@@ -237,22 +250,43 @@ class PipelineRunner:
                         raise RuntimeError(build_error)
                     adapter.set_query_params(**query)
                     found: Candidates = retrieve(
-                        adapter, vectors.items, inputs.user_vectors, self.has_vector, inputs.requests.history_items, k
+                        adapter,
+                        vectors.items,
+                        inputs.user_vectors,
+                        self.has_vector,
+                        inputs.requests.history_items,
+                        k,
                     )
                     lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
-                    self._emit(label, point.adapter, point.build_params, query, k, lists, evaluate(lists, ctx), reference[k], ctx)
+                    self._emit(
+                        label,
+                        point.adapter,
+                        point.build_params,
+                        query,
+                        k,
+                        lists,
+                        evaluate(lists, ctx),
+                        reference[k],
+                        ctx,
+                    )
                 except Exception as exc:
                     failed += 1
                     row = self._row(label, point.adapter, point.build_params, query, k)
-                    row.update(status="failed", error=build_error or one_line(exc), stage="-", metric="-", cohort="-")
+                    row.update(
+                        status="failed", error=build_error or one_line(exc), stage="-", metric="-", cohort="-"
+                    )
                     self.store.append([row])
                 bar.update(1)
         return failed
 
     # ---- rows --------------------------------------------------------------------------------
-    def _row(self, label: str, adapter: str, build: dict[str, Any], query: dict[str, Any], k: int) -> dict[str, Any]:
+    def _row(
+        self, label: str, adapter: str, build: dict[str, Any], query: dict[str, Any], k: int
+    ) -> dict[str, Any]:
         key = hashlib.sha256(
-            "\x1f".join([self.config.name, label, canonical_json(build), canonical_json(query), str(k)]).encode()
+            "\x1f".join(
+                [self.config.name, label, canonical_json(build), canonical_json(query), str(k)]
+            ).encode()
         ).hexdigest()[:16]
         return {
             **self.meta,
@@ -288,10 +322,19 @@ class PipelineRunner:
         rows = []
         for (stage, metric_name, cohort), value in results.items():
             info, _ = describe(metric_name)
-            row = {**base, "stage": stage, "metric": metric_name, "cohort": cohort, "higher_is_better": info.higher_is_better}
+            row = {
+                **base,
+                "stage": stage,
+                "metric": metric_name,
+                "cohort": cohort,
+                "higher_is_better": info.higher_is_better,
+            }
             if isinstance(value, np.ndarray):
                 finite = np.isfinite(value)
-                row.update(value=float(value[finite].mean()) if finite.any() else float("nan"), n_requests=int(finite.sum()))
+                row.update(
+                    value=float(value[finite].mean()) if finite.any() else float("nan"),
+                    n_requests=int(finite.sum()),
+                )
                 if reference is not None:
                     other = reference[(stage, metric_name, cohort)]
                     assert isinstance(other, np.ndarray)
@@ -319,7 +362,10 @@ class PipelineRunner:
         end = int(log.timestamp[-1]) + 1
         times = [*replay.step_times, end] if replay.step_times else [end]
         versions = [(vectors.items, vectors.vectors)]
-        versions += [(v.items, v.vectors) for v in (embedder.fit(log.before(t), metric) for t in times[1 if replay.step_times else 0 :])]
+        versions += [
+            (v.items, v.vectors)
+            for v in (embedder.fit(log.before(t), metric) for t in times[1 if replay.step_times else 0 :])
+        ]
         common = vectors.items
         for items, _ in versions[1:]:
             common = np.intersect1d(common, items)
@@ -340,7 +386,12 @@ class PipelineRunner:
             shared = np.intersect1d(vectors.items, other.items)
             picked = np.sort(rng.choice(shared, size=min(spec.probe_items, shared.size), replace=False))
             values = neighbour_stability(
-                (vectors.items, vectors.vectors), (other.items, other.vectors), picked, spec.k, metric, other.metric
+                (vectors.items, vectors.vectors),
+                (other.items, other.vectors),
+                picked,
+                spec.k,
+                metric,
+                other.metric,
             )
             rows.append({**base, "stage": "embedding", "metric": f"neighbour_jaccard@{spec.k}",
                          "cohort": f"versus:{spec.versus.kind}", "higher_is_better": True,

@@ -182,7 +182,7 @@ class Runner:
                 )
             pending.clear()
 
-        receiver, sender = self._context.Pipe(duplex=False)
+        receiver, sender = self._context.Pipe(duplex=True)
         process = self._context.Process(target=worker_main, args=(task, sender), daemon=True)
         process.start()
         sender.close()
@@ -202,6 +202,7 @@ class Runner:
                     process.join(5)
                     fail_pending(exit_reason(process.exitcode))
                     break
+                handling_started = time.monotonic()
                 if isinstance(message, Built):
                     built = message
                 elif isinstance(message, QueryDone):
@@ -229,6 +230,11 @@ class Runner:
                     fail_pending(message.error)
                 elif isinstance(message, Finished):
                     fail_pending("worker finished without reporting this point")
+                if isinstance(message, QueryDone | Failed) and message.key is not None:
+                    # The worker waits for this before timing the next point; the time it
+                    # waited on us does not count against its timeout.
+                    deadline += time.monotonic() - handling_started
+                    _release(receiver)
         finally:
             receiver.close()
             process.join(5)
@@ -247,6 +253,14 @@ class Runner:
                 build_threads=built.build_threads,
             )
         return row
+
+
+def _release(connection: Any) -> None:
+    """Tell the waiting worker to go on; a worker that died meanwhile is handled by the loop."""
+    try:
+        connection.send(True)
+    except (BrokenPipeError, OSError):
+        pass
 
 
 def _short(params: dict[str, Any]) -> str:

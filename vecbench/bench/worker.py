@@ -133,8 +133,12 @@ def measure_query_point(adapter: IndexAdapter, queries: np.ndarray, task: Worker
     return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
 
 
-def run_task(task: WorkerTask, send: Any) -> None:
-    """Build once, then measure each query point, reporting every step through ``send``."""
+def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
+    """Build once, then measure each query point, reporting every step through ``send``.
+
+    After each query point the worker waits until the runner has stored the row (metrics, result
+    file, MLflow), so the runner's own work never shares the CPU with a timed region.
+    """
     dataset = load_dataset(task.dataset)
     if dataset.fingerprint != task.fingerprint:
         raise RuntimeError("dataset changed between the runner and the worker (fingerprint mismatch)")
@@ -154,6 +158,7 @@ def run_task(task: WorkerTask, send: Any) -> None:
             raise
         except Exception as exc:  # the library rejected this query point: record it, go on
             send(Failed(one_line(exc), key))
+        wait_for_runner()
 
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
@@ -162,7 +167,7 @@ def worker_main(task: WorkerTask, conn: Connection) -> None:
     if task.memory_limit_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (task.memory_limit_bytes, task.memory_limit_bytes))
     try:
-        run_task(task, conn.send)
+        run_task(task, conn.send, conn.recv)
         conn.send(Finished())
     except (BrokenPipeError, EOFError):
         os._exit(1)  # the runner is gone: nothing to report to
