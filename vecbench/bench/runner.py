@@ -7,6 +7,7 @@ the result store right away, so killing the runner loses nothing already written
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import signal
 import time
@@ -257,10 +258,8 @@ class Runner:
 
 def _release(connection: Any) -> None:
     """Tell the waiting worker to go on; a worker that died meanwhile is handled by the loop."""
-    try:
+    with contextlib.suppress(BrokenPipeError, OSError):
         connection.send(True)
-    except (BrokenPipeError, OSError):
-        pass
 
 
 def _short(params: dict[str, Any]) -> str:
