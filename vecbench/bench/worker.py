@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
+from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
 from vecbench.bench.timing import time_batches, time_single_queries
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.reports.store import raw_file_name
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class WorkerTask:
     latency: bool
     raw_dir: str
     memory_limit_bytes: int | None = None
+    repeat: int = 0  # which whole-point repetition this worker is (raw files are named by it)
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,20 @@ def write_raw(path: Path, **arrays: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def measure_query_point(adapter: IndexAdapter, queries: np.ndarray, task: WorkerTask, key: str) -> QueryDone:
-    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays."""
+def measure_query_point(
+    adapter: IndexAdapter,
+    queries: np.ndarray,
+    task: WorkerTask,
+    key: str,
+    kernel: CalibrationKernel,
+    build_ns: int,
+) -> QueryDone:
+    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays.
+
+    The calibration kernel is timed just before and just after, so the raw file says how fast this
+    process ran while it measured (see ``vecbench.bench.calibration``).
+    """
+    calibration_before = kernel.time(SAMPLES_PER_SIDE)
     if task.warmup_queries:
         warm = queries[: task.warmup_queries]
         adapter.search_prepared(warm, task.k)
@@ -122,13 +137,16 @@ def measure_query_point(adapter: IndexAdapter, queries: np.ndarray, task: Worker
         if task.latency
         else np.empty(0, dtype=np.int64)
     )
-    raw_path = Path(task.raw_dir) / f"{key}.npz"
+    calibration = np.concatenate([calibration_before, kernel.time(SAMPLES_PER_SIDE)])
+    raw_path = Path(task.raw_dir) / raw_file_name(key, task.repeat)
     write_raw(
         raw_path,
         ids=np.asarray(result.ids, dtype=np.int64),
         distances=np.asarray(result.distances, dtype=np.float32),
         latencies_ns=latencies,
         batch_ns=np.asarray(batch_ns, dtype=np.int64),
+        calibration_ns=calibration,
+        build_ns=np.asarray([build_ns], dtype=np.int64),
     )
     return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
 
@@ -142,14 +160,15 @@ def run_task(task: WorkerTask, send: Any) -> None:
     rss_before = current_rss_bytes()
     start = time.perf_counter_ns()
     adapter.build(dataset.base)
-    build_s = (time.perf_counter_ns() - start) / 1e9
-    send(Built(build_s, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
+    build_ns = time.perf_counter_ns() - start
+    send(Built(build_ns / 1e9, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
     queries = adapter.prepare_vectors(dataset.queries)
     adapter.set_num_threads(task.threads)
+    kernel = CalibrationKernel.create()
     for key, params in task.query_points:
         try:
             adapter.set_query_params(**params)
-            send(measure_query_point(adapter, queries, task, key))
+            send(measure_query_point(adapter, queries, task, key, kernel, build_ns))
         except (BrokenPipeError, EOFError):
             raise
         except Exception as exc:  # the library rejected this query point: record it, go on

@@ -35,6 +35,8 @@ COLUMNS: dict[str, str] = {
     "threads": "Int64",
     "build_threads": "Int64",
     "runs": "Int64",
+    "repeats": "Int64",
+    "calibration_ms": "float64",
     "status": "string",
     "error": "string",
     "point_key": "string",
