@@ -1,0 +1,90 @@
+"""``vecbench baseline save``: a compact, self-contained copy of a result set for later gating.
+
+A baseline keeps the result rows, the environment and config they came from, and, for every
+finished point, only the raw timing samples the gate's statistics use (per-query latencies, batch
+times, build times, calibration timings of each repetition): no neighbour ids or distances, so a
+small config's baseline is a few hundred kilobytes and can be committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from vecbench.errors import VecbenchError
+from vecbench.gate.resultset import BASELINE_FORMAT, BASELINE_MARKER, SAMPLES_DIR, open_result_set
+from vecbench.reports.store import ENVIRONMENT_FILE, RESULTS_FILE
+
+BASELINE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class SavedSummary:
+    path: Path
+    points: int
+    with_samples: int
+    bytes: int
+
+
+def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
+    """Write a baseline of ``source`` to ``target``, replacing an earlier baseline there atomically."""
+    result = open_result_set(source, "results")
+    target = Path(target)
+    if target.exists() and not (target / BASELINE_MARKER).is_file():
+        if not target.is_dir() or any(target.iterdir()):
+            raise VecbenchError(
+                f"refusing to overwrite {target}: it is not a vecbench baseline; choose an empty or new path"
+            )
+    staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        (staging / SAMPLES_DIR).mkdir(parents=True)
+        with_samples = 0
+        for _, row in result.rows.iterrows():
+            if row["status"] != "ok":
+                continue
+            samples = result.samples(row)
+            if samples is None:
+                raise VecbenchError(
+                    f"raw files of point {row['point_key']} are missing in {source}; "
+                    "re-run the config into a fresh directory and save that"
+                )
+            np.savez_compressed(staging / SAMPLES_DIR / f"{row['point_key']}.npz", **samples.as_arrays())
+            with_samples += 1
+        pq.write_table(pa.Table.from_pandas(result.rows, preserve_index=False), staging / RESULTS_FILE)
+        (staging / ENVIRONMENT_FILE).write_text(json.dumps(result.environment, indent=2))
+        config = Path(source) / "config.yaml"
+        if config.is_file():
+            shutil.copyfile(config, staging / "config.yaml")
+        meta = {
+            "format": BASELINE_FORMAT,
+            "version": BASELINE_VERSION,
+            "source": str(Path(source).resolve()),
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "points": len(result.rows),
+        }
+        (staging / BASELINE_MARKER).write_text(json.dumps(meta, indent=2))
+        _replace_dir(staging, target)
+    except OSError as exc:
+        raise VecbenchError(f"cannot write baseline {target}: {exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
+    return SavedSummary(target, len(result.rows), with_samples, size)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap ``new`` in for ``target``: never a half-written baseline at ``target``."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
