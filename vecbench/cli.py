@@ -183,9 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--json", metavar="PATH", help="also write the JSON verdict")
     gate.set_defaults(handler=cmd_gate)
 
-    baseline = commands.add_parser(
-        "baseline", help="manage gate baselines", description="Gate baselines."
-    )
+    baseline = commands.add_parser("baseline", help="manage gate baselines", description="Gate baselines.")
     baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
     save = baseline_commands.add_parser(
         "save", help="store a result directory as a compact baseline", description="Save a baseline."

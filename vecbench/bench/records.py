@@ -41,7 +41,19 @@ def speed_metrics(raw: Mapping[str, np.ndarray]) -> dict[str, float]:
     batch_s = np.asarray(raw["batch_ns"], dtype=np.float64) / 1e9
     metrics = {"qps": float(np.median(len(raw["ids"]) / batch_s))}
     metrics.update(latency_summary(raw["latencies_ns"]))
+    metrics.update(cpu_summary(raw))
     return metrics
+
+
+def cpu_summary(raw: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """CPU time per query of the batch (median over runs) and median CPU time of single queries."""
+    nan = float("nan")
+    batch = np.asarray(raw.get("batch_cpu_ns", []), dtype=np.float64)
+    single = np.asarray(raw.get("latencies_cpu_ns", []), dtype=np.float64)
+    return {
+        "cpu_ms_per_query": float(np.median(batch) / 1e6 / len(raw["ids"])) if batch.size else nan,
+        "cpu_latency_p50_ms": float(np.median(single) / 1e6) if single.size else nan,
+    }
 
 
 def pooled_metrics(
@@ -54,7 +66,11 @@ def pooled_metrics(
     """
     per_repeat = [point_metrics(raw, dataset, truth, k) for raw in raws]
     metrics = {name: float(np.mean([m[name] for m in per_repeat])) for name in per_repeat[0]}
-    pooled = {name: np.concatenate([raw[name] for raw in raws]) for name in ("batch_ns", "latencies_ns")}
+    pooled = {
+        name: np.concatenate([raw[name] for raw in raws])
+        for name in ("batch_ns", "latencies_ns", "batch_cpu_ns", "latencies_cpu_ns")
+        if all(name in raw for raw in raws)
+    }
     metrics.update(speed_metrics({**pooled, "ids": raws[0]["ids"]}))
     metrics["calibration_ms"] = calibration_ms(
         np.concatenate([raw.get("calibration_ns", np.empty(0, np.int64)) for raw in raws])

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
-from vecbench.bench.timing import time_batches, time_single_queries
+from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.base import IndexAdapter
@@ -129,13 +129,15 @@ def measure_query_point(
         for row in warm[: min(len(warm), 20)]:
             adapter.search_one_prepared(row, task.k)
     adapter.reset_counters()
-    result, batch_ns = time_batches(adapter.search_prepared, queries, task.k, task.runs)
+    result, batch_ns, batch_cpu_ns = time_batches_with_cpu(
+        adapter.search_prepared, queries, task.k, task.runs
+    )
     computations = adapter.distance_computations()
     per_query = None if computations is None else computations / (len(queries) * task.runs)
-    latencies = (
-        time_single_queries(adapter.search_one_prepared, queries, task.k)
+    latencies, latencies_cpu = (
+        time_single_queries_with_cpu(adapter.search_one_prepared, queries, task.k)
         if task.latency
-        else np.empty(0, dtype=np.int64)
+        else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     )
     calibration = np.concatenate([calibration_before, kernel.time(SAMPLES_PER_SIDE)])
     raw_path = Path(task.raw_dir) / raw_file_name(key, task.repeat)
@@ -145,6 +147,8 @@ def measure_query_point(
         distances=np.asarray(result.distances, dtype=np.float32),
         latencies_ns=latencies,
         batch_ns=np.asarray(batch_ns, dtype=np.int64),
+        batch_cpu_ns=np.asarray(batch_cpu_ns, dtype=np.int64),
+        latencies_cpu_ns=latencies_cpu,
         calibration_ns=calibration,
         build_ns=np.asarray([build_ns], dtype=np.int64),
     )

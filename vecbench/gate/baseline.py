@@ -38,11 +38,11 @@ def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
     """Write a baseline of ``source`` to ``target``, replacing an earlier baseline there atomically."""
     result = open_result_set(source, "results")
     target = Path(target)
-    if target.exists() and not (target / BASELINE_MARKER).is_file():
-        if not target.is_dir() or any(target.iterdir()):
-            raise VecbenchError(
-                f"refusing to overwrite {target}: it is not a vecbench baseline; choose an empty or new path"
-            )
+    replaceable = (target / BASELINE_MARKER).is_file() or (target.is_dir() and not any(target.iterdir()))
+    if target.exists() and not replaceable:
+        raise VecbenchError(
+            f"refusing to overwrite {target}: it is not a vecbench baseline; choose an empty or new path"
+        )
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -57,7 +57,8 @@ def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
                     f"raw files of point {row['point_key']} are missing in {source}; "
                     "re-run the config into a fresh directory and save that"
                 )
-            np.savez_compressed(staging / SAMPLES_DIR / f"{row['point_key']}.npz", **samples.as_arrays())
+            arrays = samples.as_arrays()
+            np.savez_compressed(staging / SAMPLES_DIR / f"{row['point_key']}.npz", **arrays)  # type: ignore[arg-type]
             with_samples += 1
         pq.write_table(pa.Table.from_pandas(result.rows, preserve_index=False), staging / RESULTS_FILE)
         (staging / ENVIRONMENT_FILE).write_text(json.dumps(result.environment, indent=2))

@@ -18,7 +18,7 @@ from vecbench.errors import VecbenchError
 from vecbench.gate.checks import POINT_LEVEL, Check, PointRef, Status
 from vecbench.gate.policy import GatePolicy, MetricRule
 from vecbench.gate.resultset import ResultSet
-from vecbench.gate.samples import LATENCY_STATISTICS, SAMPLED_METRICS, PointSamples
+from vecbench.gate.samples import SAMPLED, PointSamples
 from vecbench.gate.stats import RatioEstimate, ratio_interval
 from vecbench.metrics.catalog import MetricInfo
 
@@ -56,6 +56,26 @@ def _datasets(rows: pd.DataFrame) -> str:
     return ", ".join(f"{name} ({fp})" for name, fp in pairs)
 
 
+def same_machine(baseline: ResultSet, current: ResultSet) -> bool:
+    """Whether both sides report the same hostname and CPU model."""
+    keys = ("hostname", "cpu_model")
+    base = [baseline.environment.get(key) for key in keys]
+    return None not in base and base == [current.environment.get(key) for key in keys]
+
+
+def decide_normalization(baseline: ResultSet, current: ResultSet, policy: GatePolicy) -> tuple[bool, str]:
+    """Whether speeds are divided by the calibration kernel, and why, in words for the report.
+
+    Calibration removes a machine's speed from the comparison but adds the kernel's own timing
+    noise, so ``auto`` uses it only across machines, where the bias it removes is the larger error.
+    """
+    if policy.normalize == "never":
+        return False, "speeds not normalised (normalize: never)"
+    if policy.normalize == "auto" and same_machine(baseline, current):
+        return False, "same machine on both sides: speeds compared as measured (normalize: auto)"
+    return True, f"speeds normalised by the calibration kernel (normalize: {policy.normalize})"
+
+
 class Comparator:
     """Compares two result sets under one policy; ``checks()`` yields every outcome."""
 
@@ -64,16 +84,18 @@ class Comparator:
         self.current = current
         self.policy = policy
         self.rng = np.random.default_rng(policy.seed)
+        self.normalize, self.normalization = decide_normalization(baseline, current, policy)
 
     def checks(self) -> list[Check]:
         check_comparable(self.baseline, self.current)
-        base = self.baseline.rows.set_index("point_key", drop=False)
-        cur = self.current.rows.set_index("point_key", drop=False)
+        base = {str(row["point_key"]): row for _, row in self.baseline.rows.iterrows()}
+        cur = {str(row["point_key"]): row for _, row in self.current.rows.iterrows()}
         out: list[Check] = []
-        for key, b in base.iterrows():
+        for key, b in base.items():
             point = PointRef.from_row(b)
             b_ok = b["status"] == "ok"
-            if key not in cur.index:
+            c = cur.get(key)
+            if c is None:
                 if b_ok:
                     out.append(
                         Check(
@@ -85,19 +107,20 @@ class Comparator:
                         )
                     )
                 continue
-            c = cur.loc[key]
             c_ok = c["status"] == "ok"
             if b_ok and not c_ok:
                 out.append(
-                    Check(point, POINT_LEVEL, Status.FAILED, self.policy.failed == "fail", note=str(c["error"]))
+                    Check(
+                        point, POINT_LEVEL, Status.FAILED, self.policy.failed == "fail", note=str(c["error"])
+                    )
                 )
             elif not b_ok:
                 status = Status.FIXED if c_ok else Status.STILL_FAILING
-                out.append(Check(point, POINT_LEVEL, status, False, note=str(c["error"] if not c_ok else "")))
+                out.append(Check(point, POINT_LEVEL, status, False, note="" if c_ok else str(c["error"])))
             else:
                 out.extend(self._metric_checks(point, b, c))
-        for key, c in cur.iterrows():
-            if key not in base.index:
+        for key, c in cur.items():
+            if key not in base:
                 out.append(Check(PointRef.from_row(c), POINT_LEVEL, Status.NEW, False, note=str(c["status"])))
         return out
 
@@ -115,7 +138,7 @@ class Comparator:
                     point, spec, Status.NOT_MEASURED, False, base_value, cur_value, note=f"not in the {side}"
                 )
                 continue
-            if info.name in SAMPLED_METRICS and rule.relative:
+            if info.name in SAMPLED and rule.relative:
                 if not samples:
                     samples["b"], samples["c"] = self.baseline.samples(b), self.current.samples(c)
                 b_s, c_s = samples["b"], samples["c"]
@@ -135,18 +158,18 @@ class Comparator:
         b: PointSamples,
         c: PointSamples,
     ) -> Check:
-        normalize = self.policy.normalize
+        normalize = self.normalize
         if normalize and not (b.calibrated and c.calibrated):
             side = "baseline" if not b.calibrated else "current results"
             raise VecbenchError(
                 f"the {side} hold no calibration samples (recorded by an older vecbench), so speeds "
-                "cannot be normalised; re-record them or set 'normalize: false' in the gate policy"
+                "cannot be normalised; re-record them or set 'normalize: never' in the gate policy"
             )
         estimate = ratio_interval(
             info.name,
             b.values(info.name, normalize),
             c.values(info.name, normalize),
-            paired=info.name in LATENCY_STATISTICS and b.n_queries == c.n_queries,
+            paired=SAMPLED[info.name].paired and b.n_queries == c.n_queries,
             confidence=self.policy.confidence,
             resamples=self.policy.bootstrap,
             rng=self.rng,

@@ -42,16 +42,19 @@ class MetricRule(BaseModel):
         return float(self.max_change if self.max_change is not None else self.max_drop or 0.0)
 
 
-# Tolerances for a shared 2-core CI runner, where other jobs compete for the CPU. They were set
-# from measured run-to-run spread (see README, "Regression gate"); tighten them on dedicated hardware.
+# Limits for a shared 2-core CI runner where other jobs compete for the CPU, set from the measured
+# run-to-run spread of unchanged configs there (README, "Regression gate"); tighten them on quiet,
+# dedicated hardware. Wall-clock QPS is the noisiest measure (a batch of a few ms is either
+# preempted or not), so the CPU time per query carries the tight throughput check.
 DEFAULT_RULES: dict[str, MetricRule | None] = {
-    "qps": MetricRule(max_change=0.30),
-    "latency_p50_ms": MetricRule(max_change=0.30),
-    "latency_p95_ms": MetricRule(max_change=0.40),
-    "latency_p99_ms": MetricRule(max_change=0.60),
+    "qps": MetricRule(max_change=0.60),
+    "cpu_ms_per_query": MetricRule(max_change=0.30),
+    "latency_p50_ms": MetricRule(max_change=0.40),
+    "latency_p95_ms": MetricRule(max_change=0.50),
+    "latency_p99_ms": MetricRule(max_change=0.60, gate=False),
     "build_s": MetricRule(max_change=0.50, gate=False),
     "index_bytes": MetricRule(max_change=0.05),
-    "rss_peak_bytes": MetricRule(max_change=0.25),
+    "rss_peak_bytes": MetricRule(max_change=0.10),
     "distance_computations": MetricRule(max_change=0.10),
 }
 DEFAULT_QUALITY_DROP = 0.01  # every quality metric in the catalog (recall, relevance) by default
@@ -76,8 +79,10 @@ class GatePolicy(BaseModel):
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="two-sided interval level")
     bootstrap: int = Field(default=2000, ge=200, description="bootstrap resamples per comparison")
     seed: int = 0
-    normalize: bool = Field(
-        default=True, description="divide speeds by the calibration kernel timed beside them"
+    normalize: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="divide speeds by the calibration kernel timed beside them; auto: only when "
+        "the two sides ran on different machines (hostname or CPU model differ)",
     )
     missing: Literal["fail", "warn"] = "fail"
     failed: Literal["fail", "warn"] = "fail"

@@ -80,10 +80,9 @@ def _environment_lines(verdict: Verdict) -> list[str]:
         cal_text = f"calibration kernel {cal:.3f} ms" if isinstance(cal, int | float) else "no calibration"
         lines.append(f"{side}: {env.get('hostname')} | {env.get('cpu_model')} | {cal_text}")
     policy = verdict.policy
-    how = "normalised by the calibration kernel" if policy.normalize else "not normalised"
     lines.append(
-        f"speeds {how}; {policy.confidence:.0%} bootstrap intervals ({policy.bootstrap} resamples); "
-        "limit = how much worse a metric may get"
+        f"{verdict.normalization}; {policy.confidence:.0%} bootstrap intervals ({policy.bootstrap} "
+        "resamples); limit = how much worse a metric may get"
     )
     return lines
 
@@ -94,10 +93,20 @@ def format_terminal(verdict: Verdict) -> str:
         return f"vecbench gate: ERROR (exit {verdict.exit_code}): {verdict.error}"
     rows = [HEADER] + [cells(check) for check in sorted_checks(verdict.checks)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
-    table = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    table = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
     head = f"vecbench gate: {verdict.outcome.upper()} (exit {verdict.exit_code})"
     return "\n".join(
-        [head, f"baseline {verdict.baseline}  vs  current {verdict.current}", *_environment_lines(verdict), "", *table, "", _summary_line(verdict)]
+        [
+            head,
+            f"baseline {verdict.baseline}  vs  current {verdict.current}",
+            *_environment_lines(verdict),
+            "",
+            *table,
+            "",
+            _summary_line(verdict),
+        ]
     )
 
 
@@ -115,12 +124,25 @@ def format_markdown(verdict: Verdict) -> str:
         return f"{head}\n\n{verdict.error}\n"
     ordered = sorted_checks(verdict.checks)
     notable = [c for c in ordered if c.status is not Status.PASS]
-    lines = [head, "", f"Baseline `{verdict.baseline}` vs current `{verdict.current}`: {_summary_line(verdict)}.", ""]
+    lines = [
+        head,
+        "",
+        f"Baseline `{verdict.baseline}` vs current `{verdict.current}`: {_summary_line(verdict)}.",
+        "",
+    ]
     if notable:
         lines += _md_table(notable)
     else:
         lines.append("Every check is within its limit.")
-    lines += ["", f"<details><summary>All {len(ordered)} checks</summary>", "", *_md_table(ordered), "", "</details>", ""]
+    lines += [
+        "",
+        f"<details><summary>All {len(ordered)} checks</summary>",
+        "",
+        *_md_table(ordered),
+        "",
+        "</details>",
+        "",
+    ]
     lines += [f"- {line}" for line in _environment_lines(verdict)]
     return "\n".join(lines) + "\n"
 

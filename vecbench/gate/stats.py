@@ -27,14 +27,10 @@ class RatioEstimate:
     high: float | None
 
 
-def _draw(
-    values: np.ndarray, reps: np.ndarray, inner: np.ndarray, paired: bool
-) -> np.ndarray:
+def _draw(values: np.ndarray, reps: np.ndarray, inner: np.ndarray, paired: bool) -> np.ndarray:
     """Resampled pooled samples, one row per resample: chosen repetitions, then chosen samples."""
-    if paired:  # inner: (c, n) shared by every repetition of both sides
-        block = values[reps[:, :, None], inner[:, None, :]]
-    else:  # inner: (c, R, n) drawn per chosen repetition
-        block = values[reps[:, :, None], inner]
+    # paired: inner is (c, n), shared by every repetition; else (c, R, n), drawn per repetition
+    block = values[reps[:, :, None], inner[:, None, :] if paired else inner]
     return block.reshape(block.shape[0], -1)
 
 

@@ -24,6 +24,7 @@ class Verdict:
     policy: GatePolicy
     checks: list[Check] = field(default_factory=list)
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    normalization: str = ""
     error: str | None = None
 
     @property
@@ -58,6 +59,7 @@ class Verdict:
             "failures": len(self.failures()),
             "policy": self.policy.model_dump(mode="json"),
             "environments": self.environments,
+            "normalization": self.normalization,
             "checks": [check.to_dict() for check in self.checks],
         }
 
@@ -75,8 +77,9 @@ def run_gate(baseline: str | Path, current: str | Path, policy: GatePolicy) -> V
     try:
         base = open_result_set(baseline, "baseline")
         cur = open_result_set(current, "current results")
-        checks = Comparator(base, cur, policy).checks()
+        comparator = Comparator(base, cur, policy)
+        checks = comparator.checks()
     except VecbenchError as exc:
         return Verdict(str(baseline), str(current), policy, error=str(exc))
     environments = {"baseline": environment_summary(base), "current": environment_summary(cur)}
-    return Verdict(str(baseline), str(current), policy, checks, environments)
+    return Verdict(str(baseline), str(current), policy, checks, environments, comparator.normalization)

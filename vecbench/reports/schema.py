@@ -27,6 +27,8 @@ COLUMNS: dict[str, str] = {
     "latency_p999_ms": "float64",
     "latency_mean_ms": "float64",
     "latency_max_ms": "float64",
+    "cpu_ms_per_query": "float64",
+    "cpu_latency_p50_ms": "float64",
     "build_s": "float64",
     "index_bytes": "Int64",
     "rss_peak_bytes": "Int64",
