@@ -112,6 +112,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     print(format_terminal(verdict), file=sys.stderr if verdict.error else sys.stdout)
     for path, text in ((args.markdown, format_markdown), (args.json, format_json)):
         if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(Path(path), text(verdict).encode())
     return verdict.exit_code
 
