@@ -145,7 +145,7 @@ class Comparator:
                 if b_s is not None and c_s is not None and b_s.has(info.name) and c_s.has(info.name):
                     yield self._sampled_check(point, spec, info, rule, base_value, cur_value, b_s, c_s)
                     continue
-            yield _decide(point, spec, info, rule, base_value, cur_value, None, note="")
+            yield decide(point, spec, info, rule, base_value, cur_value, None, note="")
 
     def _sampled_check(
         self,
@@ -178,7 +178,7 @@ class Comparator:
         if normalize:
             speed = float(np.median(b.calibration_ms()) / np.median(c.calibration_ms()))
             note += f"; current ran the kernel at {speed:.2f}x the baseline's speed"
-        return _decide(point, spec, info, rule, base_value, cur_value, estimate, note, normalize)
+        return decide(point, spec, info, rule, base_value, cur_value, estimate, note, normalize)
 
 
 def _value(row: pd.Series, column: str) -> float | None:
@@ -190,7 +190,7 @@ def _value(row: pd.Series, column: str) -> float | None:
     return float(value)
 
 
-def _decide(
+def decide(
     point: PointRef,
     spec: str,
     info: MetricInfo,

@@ -137,5 +137,10 @@ def load_policy(path: str | Path | None) -> GatePolicy:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read policy {path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"malformed YAML in policy {path}: {exc}; fix the syntax") from None
+        where, problem = "", "invalid syntax"
+        if isinstance(exc, yaml.MarkedYAMLError):
+            if exc.problem_mark is not None:
+                where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
+            problem = exc.problem or problem
+        raise ConfigError(f"malformed YAML in policy {path}{where}: {problem}; fix the syntax") from None
     return parse_policy(data, source=str(path))
