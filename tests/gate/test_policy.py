@@ -60,6 +60,6 @@ def test_policy_file_problems(tmp_path: Path) -> None:
         load_policy(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("metrics: [qps\n")
-    with pytest.raises(ConfigError, match="malformed YAML in policy .* at line 2") as err:
+    with pytest.raises(ConfigError, match=r"malformed YAML in policy .* at line 2") as err:
         load_policy(bad)
     assert "\n" not in str(err.value)
