@@ -120,7 +120,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 def cmd_baseline_save(args: argparse.Namespace) -> int:
     from vecbench.gate.baseline import save_baseline
 
-    saved = save_baseline(args.dir, args.to)
+    saved = save_baseline(args.dirs, args.to)
     print(
         f"baseline saved to {saved.path}: {saved.points} point(s), {saved.with_samples} with timing "
         f"samples, {saved.bytes / 1e3:.0f} kB"
@@ -189,7 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     save = baseline_commands.add_parser(
         "save", help="store a result directory as a compact baseline", description="Save a baseline."
     )
-    save.add_argument("dir", help="an output directory of 'vecbench run'")
+    save.add_argument(
+        "dirs",
+        nargs="+",
+        metavar="DIR",
+        help="output directories of 'vecbench run' (several runs of one config are pooled)",
+    )
     save.add_argument("--to", required=True, help="the baseline directory to write (replaced if it exists)")
     save.set_defaults(handler=cmd_baseline_save)
     return parser

@@ -114,3 +114,23 @@ def test_gate_commands_have_help(args: list[str], capsys: pytest.CaptureFixture[
     with pytest.raises(SystemExit) as exit_info:
         main([*args, "--help"])
     assert exit_info.value.code == 0 and "usage: vecbench" in capsys.readouterr().out
+
+
+def test_several_runs_pool_into_one_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = [fabricate(tmp_path / f"run{i}", POINTS, seed=i) for i in range(2)]
+    assert main(["baseline", "save", *map(str, runs), "--to", str(tmp_path / "base")]) == 0
+    base = open_result_set(tmp_path / "base", "baseline")
+    row = base.rows.set_index("point_key", drop=False).loc["p1"]
+    samples = base.samples(row)
+    assert samples is not None and samples.repeats == 6 and row["repeats"] == 6
+    assert samples.arrays["latencies_ns"].shape == (6, 300)
+    parts = [open_result_set(r, "run") for r in runs]
+    pooled = np.concatenate(
+        [p.samples(p.rows.set_index("point_key", drop=False).loc["p1"]).arrays["batch_ns"] for p in parts]  # type: ignore[union-attr]
+    )
+    assert row["qps"] == pytest.approx(np.median(300 / (pooled.ravel() / 1e9)))
+    meta = json.loads((tmp_path / "base" / "baseline.json").read_text())
+    assert len(meta["sources"]) == 2
+    other = fabricate(tmp_path / "other", POINTS, fingerprint="fp-2")
+    assert main(["baseline", "save", str(runs[0]), str(other), "--to", str(tmp_path / "b2")]) == 2
+    assert "other data" in capsys.readouterr().err

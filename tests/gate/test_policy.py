@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from vecbench.errors import ConfigError
 from vecbench.gate.policy import GatePolicy, load_policy, parse_policy
 from vecbench.metrics.catalog import METRICS, MetricKind
@@ -63,3 +64,7 @@ def test_policy_file_problems(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"malformed YAML in policy .* at line 2") as err:
         load_policy(bad)
     assert "\n" not in str(err.value)
+
+
+def test_the_documented_policy_file_is_the_defaults() -> None:
+    assert load_policy(REPO_ROOT / "configs" / "gate.yaml") == GatePolicy()

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from vecbench.errors import VecbenchError
-from vecbench.gate.resultset import BASELINE_FORMAT, BASELINE_MARKER, SAMPLES_DIR, open_result_set
+from vecbench.gate.resultset import (
+    BASELINE_FORMAT,
+    BASELINE_MARKER,
+    SAMPLES_DIR,
+    ResultSet,
+    open_result_set,
+)
+from vecbench.gate.samples import SAMPLED, PointSamples, summarise
 from vecbench.reports.store import ENVIRONMENT_FILE, RESULTS_FILE
 
 BASELINE_VERSION = 1
@@ -34,9 +42,21 @@ class SavedSummary:
     bytes: int
 
 
-def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
-    """Write a baseline of ``source`` to ``target``, replacing an earlier baseline there atomically."""
-    result = open_result_set(source, "results")
+def save_baseline(sources: Sequence[str | Path], target: str | Path) -> SavedSummary:
+    """Write a baseline of ``sources`` to ``target``, replacing an earlier baseline there atomically.
+
+    Several sources (runs of the same config, e.g. three CI jobs) are pooled: each point's
+    repetitions from every job become its samples, so the gate's interval also sees how much one
+    job differs from the next, not only how much workers within one job differ.
+    """
+    results = [open_result_set(source, "results") for source in sources]
+    first = results[0]
+    fingerprints = set(first.rows["dataset_fingerprint"])
+    for source, result in zip(sources[1:], results[1:], strict=True):
+        if set(result.rows["dataset_fingerprint"]) != fingerprints:
+            raise VecbenchError(
+                f"{source} was measured on other data than {sources[0]}; pool runs of the same config only"
+            )
     target = Path(target)
     replaceable = (target / BASELINE_MARKER).is_file() or (target.is_dir() and not any(target.iterdir()))
     if target.exists() and not replaceable:
@@ -45,32 +65,32 @@ def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
         )
     staging = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
+    rows = first.rows.copy()
     try:
         (staging / SAMPLES_DIR).mkdir(parents=True)
         with_samples = 0
-        for _, row in result.rows.iterrows():
+        for index, row in first.rows.iterrows():
             if row["status"] != "ok":
                 continue
-            samples = result.samples(row)
-            if samples is None:
-                raise VecbenchError(
-                    f"raw files of point {row['point_key']} are missing in {source}; "
-                    "re-run the config into a fresh directory and save that"
-                )
+            samples = _pooled(results, sources, str(row["point_key"]))
+            for metric, spec in SAMPLED.items():  # row values as the pooled samples give them
+                if metric in rows.columns and spec.array in samples.arrays:
+                    rows.loc[index, metric] = float(summarise(metric, samples.values(metric, False).ravel()))
+            rows.loc[index, "repeats"] = samples.repeats
             arrays = samples.as_arrays()
             np.savez_compressed(staging / SAMPLES_DIR / f"{row['point_key']}.npz", **arrays)  # type: ignore[arg-type]
             with_samples += 1
-        pq.write_table(pa.Table.from_pandas(result.rows, preserve_index=False), staging / RESULTS_FILE)
-        (staging / ENVIRONMENT_FILE).write_text(json.dumps(result.environment, indent=2))
-        config = Path(source) / "config.yaml"
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), staging / RESULTS_FILE)
+        (staging / ENVIRONMENT_FILE).write_text(json.dumps(first.environment, indent=2))
+        config = Path(sources[0]) / "config.yaml"
         if config.is_file():
             shutil.copyfile(config, staging / "config.yaml")
         meta = {
             "format": BASELINE_FORMAT,
             "version": BASELINE_VERSION,
-            "source": str(Path(source).resolve()),
+            "sources": [str(Path(source).resolve()) for source in sources],
             "saved_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "points": len(result.rows),
+            "points": len(rows),
         }
         (staging / BASELINE_MARKER).write_text(json.dumps(meta, indent=2))
         _replace_dir(staging, target)
@@ -79,7 +99,24 @@ def save_baseline(source: str | Path, target: str | Path) -> SavedSummary:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
-    return SavedSummary(target, len(result.rows), with_samples, size)
+    return SavedSummary(target, len(rows), with_samples, size)
+
+
+def _pooled(results: list[ResultSet], sources: Sequence[str | Path], key: str) -> PointSamples:
+    """The samples of point ``key`` from every source where it finished (the first always must)."""
+    parts = []
+    for source, result in zip(sources, results, strict=True):
+        matches = result.rows[(result.rows["point_key"] == key) & (result.rows["status"] == "ok")]
+        if matches.empty:
+            continue
+        samples = result.samples(matches.iloc[0])
+        if samples is None:
+            raise VecbenchError(
+                f"raw files of point {key} are missing in {source}; "
+                "re-run the config into a fresh directory and save that"
+            )
+        parts.append(samples)
+    return PointSamples.concat(parts)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -98,6 +98,16 @@ class PointSamples:
         arrays = {name: np.asarray(data[name], dtype=np.int64) for name in SAMPLE_ARRAYS if name in data}
         return cls(int(data["n_queries"]), arrays)
 
+    @classmethod
+    def concat(cls, parts: Sequence[PointSamples]) -> PointSamples:
+        """The repetitions of several runs of one point as one set (arrays they all hold alike)."""
+        arrays = {}
+        for name in SAMPLE_ARRAYS:
+            stacks = [part.arrays[name] for part in parts if name in part.arrays]
+            if len(stacks) == len(parts) and len({stack.shape[1] for stack in stacks}) == 1:
+                arrays[name] = np.concatenate(stacks)
+        return cls(parts[0].n_queries, arrays)
+
     @property
     def repeats(self) -> int:
         return int(next(iter(self.arrays.values())).shape[0]) if self.arrays else 0
