@@ -72,11 +72,9 @@ class Results:
             elif at_most is not None and value > at_most:
                 problems.append(f"{describe(row)}: {value:.4g} > {at_most:g}")
         if problems:
-            bound = " and ".join(
-                text
-                for text, value in ((f">= {at_least:g}", at_least), (f"<= {at_most:g}", at_most))
-                if value is not None
-            )
+            bounds = [f">= {at_least:g}"] if at_least is not None else []
+            bounds += [f"<= {at_most:g}"] if at_most is not None else []
+            bound = " and ".join(bounds)
             listing = "\n  ".join(problems)
             raise AssertionError(
                 f"{spec} {bound} fails at {len(problems)} of {len(rows)} point(s):\n  {listing}"
