@@ -12,16 +12,15 @@ from vecbench.cli import build_parser
 
 
 def commands(text: str) -> list[list[str]]:
-    """Every 'vecbench ...' or 'python -m vecbench.cli ...' command line, continuations joined."""
+    """Every command line starting 'vecbench gate|baseline' or 'python -m vecbench.cli gate|baseline'."""
     found = []
     for line in text.replace("\\\n", " ").splitlines():
-        words = shlex.split(line.split("#")[0].strip(), posix=True) if line.strip() else []
-        for start, word in enumerate(words):
-            if word == "vecbench" or (word == "vecbench.cli" and start and words[start - 1] == "-m"):
-                args = [w for w in words[start + 1 :] if w not in {">", "/dev/null", "&&"}]
-                if args and args[0] in {"gate", "baseline"}:
-                    found.append(args)
-                break
+        line = line.strip()
+        for prefix in ("vecbench ", "python -m vecbench.cli "):
+            if line.startswith(prefix):
+                args = shlex.split(line[len(prefix) :].split("  #")[0])
+                if args[0] in {"gate", "baseline"}:
+                    found.append([a.strip("[]") for a in args if a not in {">", "/dev/null"}])
     return found
 
 
