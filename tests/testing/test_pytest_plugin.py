@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.gate.fabricate import FakePoint, fabricate
+from vecbench.errors import ConfigError
+from vecbench.testing.pytest_plugin import experiment_config
 from vecbench.testing.results import Results
 
 USER_TESTS = """
@@ -37,7 +39,6 @@ def test_recall_floor_breaks(vecbench_run):
 
 def test_a_config_runs_once_per_session(vecbench_run):
     assert vecbench_run(CONFIG).path == vecbench_run(dict(CONFIG)).path
-    assert vecbench_run(CONFIG, runs=2).path != vecbench_run(CONFIG).path
 
 
 def test_gate_against_itself(vecbench_run, vecbench_gate):
@@ -69,7 +70,7 @@ def test_users_assert_a_recall_floor_in_their_own_suite(tmp_path: Path) -> None:
     out = result.stdout + result.stderr
     assert "1 failed, 3 passed" in out, out
     assert "recall@10 >= 0.9999 fails at 1 of 1 point(s)" in out and "hnswlib M=8" in out and "| ef=10" in out
-    assert len([p for p in kept.iterdir() if (p / "results.parquet").is_file()]) == 2
+    assert len([p for p in kept.iterdir() if (p / "results.parquet").is_file()]) == 1
 
 
 def test_the_plugin_is_declared_as_a_pytest_entry_point() -> None:
@@ -94,3 +95,16 @@ def test_assert_metric_bounds_and_failed_points(tmp_path: Path) -> None:
         results.assert_metric("recall", at_least=0.5)
     with pytest.raises(AssertionError, match=r"no point was measured at k=20 \(measured at k=\[10\]\)"):
         results.assert_metric("recall@20", at_least=0.5)
+
+
+def test_run_overrides_and_relative_paths(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("name: c\ndataset: {name: synthetic}\nindexes: [{adapter: exact}]\n")
+    loaded = experiment_config("c.yaml", {"repeats": 3, "k": 5}, root=tmp_path)
+    assert (loaded.name, loaded.repeats, loaded.k) == ("c", 3, 5)
+    with pytest.raises(ConfigError, match="unknown key 'repeat'"):
+        experiment_config(
+            {"name": "c", "dataset": {"name": "synthetic"}, "indexes": [{"adapter": "exact"}]},
+            {"repeat": 2},
+            tmp_path,
+        )

@@ -50,9 +50,10 @@ def _resolve(path: str | Path, root: Path) -> Path:
     return root / candidate
 
 
-def _config(
+def experiment_config(
     config: str | Path | Mapping[str, Any], overrides: Mapping[str, Any], root: Path
 ) -> ExperimentConfig:
+    """A YAML path (from the current directory, else ``root``) or a mapping, with keyword overrides."""
     from vecbench.bench.config import load_config, parse_config
 
     if isinstance(config, Mapping):
@@ -77,7 +78,7 @@ def vecbench_run(
     done: dict[str, Results] = {}
 
     def run(config: str | Path | Mapping[str, Any], **overrides: Any) -> Results:
-        loaded = _config(config, overrides, request.config.rootpath)
+        loaded = experiment_config(config, overrides, request.config.rootpath)
         text = json.dumps(loaded.model_dump(mode="json"), sort_keys=True)
         if text not in done:
             out = base / f"{loaded.name}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
