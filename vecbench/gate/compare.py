@@ -145,7 +145,8 @@ class Comparator:
                 if b_s is not None and c_s is not None and b_s.has(info.name) and c_s.has(info.name):
                     yield self._sampled_check(point, spec, info, rule, base_value, cur_value, b_s, c_s)
                     continue
-            yield decide(point, spec, info, rule, base_value, cur_value, None, note="")
+            note = "no raw samples: decided on the estimate" if info.name in SAMPLED and rule.relative else ""
+            yield decide(point, spec, info, rule, base_value, cur_value, None, note)
 
     def _sampled_check(
         self,

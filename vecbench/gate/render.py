@@ -21,7 +21,7 @@ ORDER = [
     Status.STILL_FAILING,
     Status.PASS,
 ]
-HEADER = ["status", "point", "metric", "baseline", "current", "change", "interval", "limit"]
+HEADER = ["status", "point", "metric", "baseline", "current", "change", "interval", "limit", "note"]
 MARK = {"pass": "✅", "regression": "❌", "error": "⚠️"}
 
 
@@ -61,6 +61,7 @@ def cells(check: Check) -> list[str]:
         _change(check, check.change),
         interval,
         limit,
+        "" if check.status is Status.PASS else check.note,
     ]
 
 
