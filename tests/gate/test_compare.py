@@ -46,7 +46,7 @@ def test_unchanged_points_pass(tmp_path: Path) -> None:
     ("change", "failing"),
     [
         ({"recall": 0.93}, {"recall", "recall_ids"}),
-        ({"slowdown": 3.0}, {"qps", "cpu_ms_per_query", "latency_p50_ms", "latency_p95_ms"}),
+        ({"slowdown": 3.0}, {"cpu_ms_per_query", "latency_p50_ms", "latency_p95_ms"}),
         ({"index_bytes": 1_200_000}, {"index_bytes"}),
         ({"rss_peak_bytes": 260_000_000}, {"rss_peak_bytes"}),
     ],
@@ -58,6 +58,19 @@ def test_each_kind_of_regression_fails_the_gate(
     assert verdict.exit_code == EXIT_REGRESSION
     assert {c.metric for c in verdict.failures()} == failing
     assert {c.point.key for c in verdict.failures()} == {"p1"}
+
+
+def test_qps_is_reported_but_not_gated_by_default(tmp_path: Path) -> None:
+    verdict = gate(tmp_path, POINTS, [POINTS[0].with_(slowdown=3.0), POINTS[1]])
+    qps = next(c for c in verdict.checks if c.metric == "qps" and c.point.key == "p1")
+    assert qps.status is Status.REGRESSION and not qps.fails
+    gated = gate(
+        tmp_path / "g",
+        POINTS,
+        [POINTS[0].with_(slowdown=3.0)],
+        parse_policy({"metrics": {"qps": {"max_change": 0.6}}}),
+    )
+    assert "qps" in {c.metric for c in gated.failures()}
 
 
 def test_changes_inside_the_limits_pass(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ def test_defaults_gate_every_quality_metric_by_absolute_drop() -> None:
     rules = GatePolicy().metrics
     quality = [name for name, info in METRICS.items() if info.kind is MetricKind.QUALITY]
     assert quality and all(rules[name] is not None and not rules[name].relative for name in quality)  # type: ignore[union-attr]
-    for name in ("qps", "latency_p50_ms", "index_bytes", "rss_peak_bytes"):
+    for name in ("cpu_ms_per_query", "latency_p50_ms", "index_bytes", "rss_peak_bytes"):
         rule = rules[name]
         assert rule is not None and rule.relative and rule.gate
 

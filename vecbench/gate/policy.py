@@ -44,10 +44,11 @@ class MetricRule(BaseModel):
 
 # Limits for a shared 2-core CI runner where other jobs compete for the CPU, set from the measured
 # run-to-run spread of unchanged configs there (README, "Regression gate"); tighten them on quiet,
-# dedicated hardware. Wall-clock QPS is the noisiest measure (a batch of a few ms is either
-# preempted or not), so the CPU time per query carries the tight throughput check.
+# dedicated hardware. Wall-clock QPS is reported, not gated: there, batches got 25-100% of a CPU
+# depending on the load, so one point's QPS moved up to 4x between unchanged runs; the CPU time
+# per query carries the throughput check, and p50 latency catches waiting (e.g. a sleep per query).
 DEFAULT_RULES: dict[str, MetricRule | None] = {
-    "qps": MetricRule(max_change=0.60),
+    "qps": MetricRule(max_change=0.60, gate=False),
     "cpu_ms_per_query": MetricRule(max_change=0.30),
     "latency_p50_ms": MetricRule(max_change=0.40),
     "latency_p95_ms": MetricRule(max_change=0.50),
