@@ -21,6 +21,7 @@ from typing import Any
 
 from vecbench.bench.config import parse_config
 from vecbench.bench.runner import Runner
+from vecbench.gate.checks import Status
 from vecbench.gate.policy import GatePolicy
 from vecbench.gate.verdict import Verdict, run_gate
 from vecbench.testing.drift import ENV_VAR
@@ -104,7 +105,11 @@ def main() -> None:
     for drift, what in INJECTIONS:
         current = run(out / (drift.replace("=", "-") or "control"), drift, args.repeats)
         verdict = run_gate(baseline, current, GatePolicy())
-        print(f"{drift or 'none':15s} {what:42s} {verdict.exit_code:4d}  {summary(verdict)}", flush=True)
+        warned = sorted({c.metric for c in verdict.checks if c.gated and c.status is Status.WARN})
+        print(
+            f"{drift or 'none':15s} {what:42s} {verdict.exit_code:4d}  {summary(verdict)} | {', '.join(warned) or '-'}",
+            flush=True,
+        )
     print(f"\n{len(INJECTIONS) + 1} runs of {args.repeats} repeats in {time.monotonic() - started:.0f} s")
 
 
