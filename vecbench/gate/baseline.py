@@ -24,11 +24,13 @@ from vecbench.errors import VecbenchError
 from vecbench.gate.resultset import (
     BASELINE_FORMAT,
     BASELINE_MARKER,
+    PIPELINE,
     SAMPLES_DIR,
     ResultSet,
     open_result_set,
 )
 from vecbench.gate.samples import SAMPLED, PointSamples, summarise
+from vecbench.reports.pipeline_store import PIPELINE_FILE
 from vecbench.reports.store import ENVIRONMENT_FILE, RESULTS_FILE
 
 BASELINE_VERSION = 1
@@ -37,7 +39,7 @@ BASELINE_VERSION = 1
 @dataclass(frozen=True)
 class SavedSummary:
     path: Path
-    points: int
+    points: int  # rows: one per point for index sweeps, one per value for pipelines
     with_samples: int
     bytes: int
 
@@ -51,9 +53,12 @@ def save_baseline(sources: Sequence[str | Path], target: str | Path) -> SavedSum
     """
     results = [open_result_set(source, "results") for source in sources]
     first = results[0]
-    fingerprints = set(first.rows["dataset_fingerprint"])
+    if first.kind == PIPELINE and len(results) > 1:
+        raise VecbenchError("pipeline results are saved one run at a time; give one directory")
     for source, result in zip(sources[1:], results[1:], strict=True):
-        if set(result.rows["dataset_fingerprint"]) != fingerprints:
+        if result.kind != first.kind or set(result.rows["dataset_fingerprint"]) != set(
+            first.rows["dataset_fingerprint"]
+        ):
             raise VecbenchError(
                 f"{source} was measured on other data than {sources[0]}; pool runs of the same config only"
             )
@@ -70,7 +75,7 @@ def save_baseline(sources: Sequence[str | Path], target: str | Path) -> SavedSum
         (staging / SAMPLES_DIR).mkdir(parents=True)
         with_samples = 0
         for index, row in first.rows.iterrows():
-            if row["status"] != "ok":
+            if row["status"] != "ok" or first.kind == PIPELINE:
                 continue
             samples = _pooled(results, sources, str(row["point_key"]))
             for metric, spec in SAMPLED.items():  # row values as the pooled samples give them
@@ -80,7 +85,8 @@ def save_baseline(sources: Sequence[str | Path], target: str | Path) -> SavedSum
             arrays = samples.as_arrays()
             np.savez_compressed(staging / SAMPLES_DIR / f"{row['point_key']}.npz", **arrays)  # type: ignore[arg-type]
             with_samples += 1
-        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), staging / RESULTS_FILE)
+        table = pa.Table.from_pandas(rows, preserve_index=False)
+        pq.write_table(table, staging / (PIPELINE_FILE if first.kind == PIPELINE else RESULTS_FILE))
         (staging / ENVIRONMENT_FILE).write_text(json.dumps(first.environment, indent=2))
         config = Path(sources[0]) / "config.yaml"
         if config.is_file():

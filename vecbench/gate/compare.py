@@ -93,31 +93,12 @@ class Comparator:
         out: list[Check] = []
         for key, b in base.items():
             point = PointRef.from_row(b)
-            b_ok = b["status"] == "ok"
             c = cur.get(key)
-            if c is None:
-                if b_ok:
-                    out.append(
-                        Check(
-                            point,
-                            POINT_LEVEL,
-                            Status.MISSING,
-                            self.policy.missing == "fail",
-                            note="finished in the baseline, absent from the current results",
-                        )
-                    )
-                continue
-            c_ok = c["status"] == "ok"
-            if b_ok and not c_ok:
-                out.append(
-                    Check(
-                        point, POINT_LEVEL, Status.FAILED, self.policy.failed == "fail", note=str(c["error"])
-                    )
-                )
-            elif not b_ok:
-                status = Status.FIXED if c_ok else Status.STILL_FAILING
-                out.append(Check(point, POINT_LEVEL, status, False, note="" if c_ok else str(c["error"])))
-            else:
+            b_ok, c_ok = b["status"] == "ok", None if c is None else c["status"] == "ok"
+            presence = presence_check(point, b_ok, c_ok, "" if c is None else str(c["error"]), self.policy)
+            if presence is not None:
+                out.append(presence)
+            elif c is not None:
                 out.extend(self._metric_checks(point, b, c))
         for key, c in cur.items():
             if key not in base:
@@ -129,7 +110,7 @@ class Comparator:
         for spec, info, k, rule in self.policy.rules():
             if k is not None and k != point.k:
                 continue
-            base_value, cur_value = _value(b, info.name), _value(c, info.name)
+            base_value, cur_value = value_of(b, info.name), value_of(c, info.name)
             if base_value is None and cur_value is None:
                 continue  # never measured for this adapter (e.g. distance computations)
             if base_value is None or cur_value is None:
@@ -182,7 +163,29 @@ class Comparator:
         return decide(point, spec, info, rule, base_value, cur_value, estimate, note, normalize)
 
 
-def _value(row: pd.Series, column: str) -> float | None:
+def presence_check(
+    point: PointRef, base_ok: bool, current_ok: bool | None, error: str, policy: GatePolicy
+) -> Check | None:
+    """The point-level outcome (missing, failed, fixed, still failing), or None when both finished.
+
+    ``current_ok`` is None when the point is absent from the current results.
+    """
+    if current_ok is None:
+        note = "finished in the baseline, absent from the current results"
+        return (
+            Check(point, POINT_LEVEL, Status.MISSING, policy.missing == "fail", note=note)
+            if base_ok
+            else None
+        )
+    if base_ok and not current_ok:
+        return Check(point, POINT_LEVEL, Status.FAILED, policy.failed == "fail", note=error)
+    if not base_ok:
+        status = Status.FIXED if current_ok else Status.STILL_FAILING
+        return Check(point, POINT_LEVEL, status, False, note="" if current_ok else error)
+    return None
+
+
+def value_of(row: pd.Series, column: str) -> float | None:
     if column not in row.index:
         return None
     value = row[column]

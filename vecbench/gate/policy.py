@@ -1,9 +1,9 @@
 """The gate's policy: which metrics are gated, how far each may worsen, and how noise is handled.
 
 A policy file only lists what it changes; everything else keeps the defaults below. A metric's
-direction (higher or lower is better) and kind come from ``vecbench.metrics.catalog``, never from
-here: quality metrics (recall, relevance) default to an absolute drop, speed and cost metrics to a
-relative change.
+direction (higher or lower is better) and kind come from the metric catalogs
+(``vecbench.metrics.catalog`` and ``recsys_catalog``), never from here: quality metrics (recall,
+relevance) default to an absolute drop, speed and cost metrics to a relative change.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vecbench.errors import ConfigError, closest_hint
-from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind, parse_metric_spec
+from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind
+from vecbench.metrics.recsys_catalog import PIPELINE_METRICS, describe
 
 
 class MetricRule(BaseModel):
@@ -58,16 +59,25 @@ DEFAULT_RULES: dict[str, MetricRule | None] = {
     "rss_peak_bytes": MetricRule(max_change=0.10),
     "distance_computations": MetricRule(max_change=0.10),
 }
-DEFAULT_QUALITY_DROP = 0.01  # every quality metric in the catalog (recall, relevance) by default
+DEFAULT_QUALITY_DROP = 0.01  # quality metrics measured as a fraction (recall, ndcg, coverage...)
+DEFAULT_QUALITY_CHANGE = 0.05  # quality metrics in other units (novelty in bits, popularity in events)
 
 
 def default_rules() -> dict[str, MetricRule | None]:
-    """Every quality metric of the catalog at an absolute drop of 0.01, plus the speed/cost rules."""
-    rules: dict[str, MetricRule | None] = {
-        name: MetricRule(max_drop=DEFAULT_QUALITY_DROP)
-        for name, info in METRICS.items()
-        if info.kind is MetricKind.QUALITY
-    }
+    """Every quality metric of both catalogs (index and pipeline), plus the speed and cost rules.
+
+    Fractions and indices get an absolute drop of 0.01; quality metrics in other units a relative
+    worsening of 5%.
+    """
+    rules: dict[str, MetricRule | None] = {}
+    for name, info in {**PIPELINE_METRICS, **METRICS}.items():
+        if info.kind is MetricKind.QUALITY:
+            fraction = info.unit in ("fraction", "index")
+            rules[name] = (
+                MetricRule(max_drop=DEFAULT_QUALITY_DROP)
+                if fraction
+                else MetricRule(max_change=DEFAULT_QUALITY_CHANGE)
+            )
     rules.update(DEFAULT_RULES)
     return rules
 
@@ -87,6 +97,10 @@ class GatePolicy(BaseModel):
     )
     missing: Literal["fail", "warn"] = "fail"
     failed: Literal["fail", "warn"] = "fail"
+    cohorts: list[str] = Field(
+        default_factory=lambda: ["all"],
+        description="pipeline results: the user cohorts compared ('*': every cohort)",
+    )
     metrics: dict[str, MetricRule | None] = Field(default_factory=default_rules)
 
     def rules(self) -> list[tuple[str, MetricInfo, int | None, MetricRule]]:
@@ -94,7 +108,7 @@ class GatePolicy(BaseModel):
         out = []
         for spec, rule in self.metrics.items():
             if rule is not None:
-                info, k = parse_metric_spec(spec)
+                info, k = describe(spec)
                 out.append((spec, info, k, rule))
         return out
 
@@ -111,7 +125,7 @@ def parse_policy(data: Any, source: str = "policy") -> GatePolicy:
         raise ConfigError(f"{source}: metrics must be a mapping of metric name to a rule")
     for spec in given:
         try:
-            parse_metric_spec(str(spec))
+            describe(str(spec))
         except ConfigError as exc:
             raise ConfigError(f"{source}: metrics: {exc}") from None
     try:

@@ -81,10 +81,12 @@ def _environment_lines(verdict: Verdict) -> list[str]:
         cal_text = f"calibration kernel {cal:.3f} ms" if isinstance(cal, int | float) else "no calibration"
         lines.append(f"{side}: {env.get('hostname')} | {env.get('cpu_model')} | {cal_text}")
     policy = verdict.policy
-    lines.append(
-        f"{verdict.normalization}; {policy.confidence:.0%} bootstrap intervals ({policy.bootstrap} "
-        "resamples); limit = how much worse a metric may get"
+    intervals = (
+        f"; {policy.confidence:.0%} bootstrap intervals ({policy.bootstrap} resamples)"
+        if any(check.low is not None for check in verdict.checks)
+        else ""
     )
+    lines.append(f"{verdict.normalization}{intervals}; limit = how much worse a metric may get")
     return lines
 
 

@@ -1,7 +1,7 @@
 """What the gate compares: a result directory of ``vecbench run`` or a saved baseline, read alike.
 
 Both give the result rows, the environment they were measured in, and each row's raw timing
-samples. A run directory keeps them in ``raw/<key>.npz`` (plus ``<key>.r<i>.npz`` per extra
+samples (index sweeps only; a pipeline run's rows are compared by value). A run directory keeps them in ``raw/<key>.npz`` (plus ``<key>.r<i>.npz`` per extra
 repetition, with ids and distances too); a saved baseline keeps only the timing samples the
 statistics need, in ``samples/<key>.npz``, so it is small enough to commit.
 """
@@ -18,20 +18,27 @@ import pandas as pd
 
 from vecbench.errors import VecbenchError
 from vecbench.gate.samples import SAMPLE_ARRAYS, PointSamples
+from vecbench.reports.pipeline_store import PipelineStore
 from vecbench.reports.store import ResultStore, raw_file_name
 
+INDEX, PIPELINE = "index", "pipeline"
 BASELINE_MARKER = "baseline.json"
 BASELINE_FORMAT = "vecbench-baseline"
 SAMPLES_DIR = "samples"
 
 
 class ResultSet(abc.ABC):
-    """Rows, environment and per-row raw samples of one side of a comparison."""
+    """Rows, environment and per-row raw samples of one side of a comparison.
 
-    def __init__(self, location: str, rows: pd.DataFrame, environment: dict[str, Any]) -> None:
+    ``kind`` is ``index`` (an index sweep: results.parquet, one row per point) or ``pipeline`` (a
+    recommendation pipeline: pipeline.parquet, one row per point, stage, metric and cohort).
+    """
+
+    def __init__(self, location: str, rows: pd.DataFrame, environment: dict[str, Any], kind: str) -> None:
         self.location = location
         self.rows = rows
         self.environment = environment
+        self.kind = kind
 
     @abc.abstractmethod
     def samples(self, row: pd.Series) -> PointSamples | None:
@@ -43,7 +50,7 @@ class RunDirectory(ResultSet):
 
     def __init__(self, path: Path) -> None:
         store = ResultStore(path)
-        super().__init__(str(path), store.read(), store.read_environment())
+        super().__init__(str(path), store.read(), store.read_environment(), INDEX)
         self.raw_dir = store.raw_dir
 
     def samples(self, row: pd.Series) -> PointSamples | None:
@@ -63,7 +70,11 @@ class SavedBaseline(ResultSet):
 
     def __init__(self, path: Path) -> None:
         store = ResultStore(path)
-        super().__init__(str(path), store.read(), store.read_environment())
+        pipeline = PipelineStore(path)
+        if pipeline.exists():
+            super().__init__(str(path), pipeline.read(), store.read_environment(), PIPELINE)
+        else:
+            super().__init__(str(path), store.read(), store.read_environment(), INDEX)
         self.samples_dir = path / SAMPLES_DIR
 
     def samples(self, row: pd.Series) -> PointSamples | None:
@@ -72,6 +83,18 @@ class SavedBaseline(ResultSet):
             return None
         with np.load(path) as data:
             return PointSamples.from_arrays(data)
+
+
+class PipelineDirectory(ResultSet):
+    """An output directory of ``vecbench run`` on a pipeline config (no timing samples kept)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            str(path), PipelineStore(path).read(), ResultStore(path).read_environment(), PIPELINE
+        )
+
+    def samples(self, row: pd.Series) -> PointSamples | None:
+        return None
 
 
 def open_result_set(location: str | Path, role: str) -> ResultSet:
@@ -91,8 +114,10 @@ def open_result_set(location: str | Path, role: str) -> ResultSet:
         result: ResultSet = SavedBaseline(path)
     elif ResultStore(path).exists():
         result = RunDirectory(path)
+    elif PipelineStore(path).exists():
+        result = PipelineDirectory(path)
     else:
-        raise VecbenchError(f"{role} {path} holds no results.parquet; {hint}")
+        raise VecbenchError(f"{role} {path} holds no results.parquet or pipeline.parquet; {hint}")
     if result.rows.empty:
         raise VecbenchError(f"nothing to compare: {role} {path} has no result rows")
     return result

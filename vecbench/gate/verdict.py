@@ -10,8 +10,9 @@ from typing import Any
 from vecbench.errors import VecbenchError
 from vecbench.gate.checks import Check, Status
 from vecbench.gate.compare import Comparator
+from vecbench.gate.pipeline import PipelineComparator
 from vecbench.gate.policy import GatePolicy
-from vecbench.gate.resultset import ResultSet, open_result_set
+from vecbench.gate.resultset import PIPELINE, ResultSet, open_result_set
 
 EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
 ENVIRONMENT_KEYS = ("hostname", "cpu_model", "cpu_count", "git_commit", "recorded_at", "libraries")
@@ -77,7 +78,14 @@ def run_gate(baseline: str | Path, current: str | Path, policy: GatePolicy) -> V
     try:
         base = open_result_set(baseline, "baseline")
         cur = open_result_set(current, "current results")
-        comparator = Comparator(base, cur, policy)
+        if base.kind != cur.kind:
+            raise VecbenchError(
+                f"the baseline holds {base.kind} results and the current results {cur.kind} results; "
+                "compare runs of the same config"
+            )
+        comparator: Comparator | PipelineComparator = (
+            PipelineComparator(base, cur, policy) if base.kind == PIPELINE else Comparator(base, cur, policy)
+        )
         checks = comparator.checks()
     except VecbenchError as exc:
         return Verdict(str(baseline), str(current), policy, error=str(exc))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from vecbench.errors import ConfigError, closest_hint
-from vecbench.metrics.catalog import METRICS, MetricInfo
+from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind
 
 PIPELINE_METRICS: dict[str, MetricInfo] = {
     m.name: m
@@ -28,9 +28,9 @@ PIPELINE_METRICS: dict[str, MetricInfo] = {
         MetricInfo("long_tail_share", "fraction", True, "share of recommended items outside the head (items taking half the interactions)"),
         MetricInfo("average_popularity", "events", False, "mean training interaction count of recommended items (popularity bias)"),
         MetricInfo("neighbour_jaccard", "fraction", True, "Jaccard@k of a probe item's nearest neighbours between two embedding versions"),
-        MetricInfo("latency_p50_ms", "ms", False, "median per-request latency of the stage"),
-        MetricInfo("latency_p99_ms", "ms", False, "99th percentile per-request latency of the stage"),
-        MetricInfo("latency_mean_ms", "ms", False, "mean per-request latency of the stage"),
+        MetricInfo("latency_p50_ms", "ms", False, "median per-request latency of the stage", MetricKind.SPEED),
+        MetricInfo("latency_p99_ms", "ms", False, "99th percentile per-request latency of the stage", MetricKind.SPEED),
+        MetricInfo("latency_mean_ms", "ms", False, "mean per-request latency of the stage", MetricKind.SPEED),
     ]
 }
 
