@@ -173,6 +173,32 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    from vecbench.gate.policy import load_policy
+    from vecbench.gate.render import format_json, format_markdown, format_terminal
+    from vecbench.gate.verdict import run_gate
+    from vecbench.reports.store import atomic_write_bytes
+
+    verdict = run_gate(args.baseline, args.current, load_policy(args.policy))
+    print(format_terminal(verdict), file=sys.stderr if verdict.error else sys.stdout)
+    for path, text in ((args.markdown, format_markdown), (args.json, format_json)):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(Path(path), text(verdict).encode())
+    return verdict.exit_code
+
+
+def cmd_baseline_save(args: argparse.Namespace) -> int:
+    from vecbench.gate.baseline import save_baseline
+
+    saved = save_baseline(args.dirs, args.to)
+    print(
+        f"baseline saved to {saved.path}: {saved.points} point(s), {saved.with_samples} with timing "
+        f"samples, {saved.bytes / 1e3:.0f} kB"
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="vecbench", description="Benchmark vector-search indexes for recommender systems."
@@ -236,13 +262,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mlflow_commands = mlflow.add_subparsers(dest="mlflow_command", metavar="ACTION", required=True)
     sync = mlflow_commands.add_parser(
-        "sync", help="upload a result set (skips runs already there)", description="Upload a result set to MLflow."
+        "sync",
+        help="upload a result set (skips runs already there)",
+        description="Upload a result set to MLflow.",
     )
     sync.add_argument("dir", help="an output directory of 'vecbench run'")
     sync.add_argument(
-        "--tracking-uri", help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else OUT/mlflow)"
+        "--tracking-uri",
+        help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else OUT/mlflow)",
     )
     sync.set_defaults(handler=cmd_mlflow_sync)
+
+    gate = commands.add_parser(
+        "gate",
+        help="fail when results regress against a baseline",
+        description="Compare matching points of two result sets under a noise-aware policy. "
+        "Exit 0: pass, 1: regression, 2: error (e.g. nothing to compare, mismatched datasets).",
+    )
+    gate.add_argument("--baseline", required=True, help="a baseline directory or a 'vecbench run' output")
+    gate.add_argument("--current", required=True, help="the 'vecbench run' output to judge")
+    gate.add_argument("--policy", help="gate policy YAML (default: built-in limits, see README)")
+    gate.add_argument("--markdown", metavar="PATH", help="also write a Markdown summary (PR comment)")
+    gate.add_argument("--json", metavar="PATH", help="also write the JSON verdict")
+    gate.set_defaults(handler=cmd_gate)
+
+    baseline = commands.add_parser("baseline", help="manage gate baselines", description="Gate baselines.")
+    baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
+    save = baseline_commands.add_parser(
+        "save", help="store a result directory as a compact baseline", description="Save a baseline."
+    )
+    save.add_argument(
+        "dirs",
+        nargs="+",
+        metavar="DIR",
+        help="output directories of 'vecbench run' (several runs of one config are pooled)",
+    )
+    save.add_argument("--to", required=True, help="the baseline directory to write (replaced if it exists)")
+    save.set_defaults(handler=cmd_baseline_save)
     return parser
 
 

@@ -38,6 +38,9 @@ class ExperimentConfig(BaseModel):
     indexes: list[IndexEntry] = Field(min_length=1)
     threads: int = Field(default=1, ge=1, description="search threads (latency is per single query call)")
     runs: int = Field(default=1, ge=1, description="batch-throughput repetitions per query point")
+    repeats: int = Field(
+        default=1, ge=1, description="independent worker runs per build point (samples for the gate)"
+    )
     warmup_queries: int = Field(default=100, ge=0)
     latency: bool = Field(default=True, description="time single-query calls for latency percentiles")
     timeout_s: float = Field(default=1800.0, gt=0, description="per build point, in its worker process")

@@ -11,18 +11,20 @@ import contextlib
 import multiprocessing as mp
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 from tqdm import tqdm
 
+from vecbench.bench.calibration import job_calibration
 from vecbench.bench.config import ExperimentConfig
 from vecbench.bench.environment import collect_environment
-from vecbench.bench.records import base_row, failed_row, load_raw, point_metrics
-from vecbench.bench.sweep import BuildPoint, expand_sweep
+from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
+from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
 from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
@@ -103,7 +105,7 @@ class Runner:
         truth = exact_ground_truth(dataset, config.k, cache_dir)
 
         self.store.prepare()
-        environment = collect_environment(config.threads)
+        environment = {**collect_environment(config.threads), "calibration": job_calibration()}
         self.store.write_environment(environment)
         (self.store.out_dir / "config.yaml").write_text(_config_yaml(config))
         self.sinks.start(
@@ -145,15 +147,67 @@ class Runner:
         done: set[str],
         environment: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        """Run one worker; every query point ends as exactly one row (ok or failed)."""
+        """Run ``repeats`` workers; every query point ends as exactly one row (ok or failed).
+
+        Rows are written as the last repetition reports each point, so with ``repeats: 1`` a row
+        lands on disk the moment its point is measured.
+        """
         config = self.config
-        pending = {q.key: q for q in point.query_points if q.key not in done}
+        todo = [q for q in point.query_points if q.key not in done]
+        label = str(config.dataset.label())
+        finished: dict[str, list[QueryDone]] = {q.key: [] for q in todo}
+        errors: dict[str, str] = {}
+        builds: list[Built] = []
+        rows: list[dict[str, Any]] = []
+
+        def emit(query: QueryPoint) -> None:
+            row = base_row(config.name, dataset, label, point, query, config.k)
+            if query.key in errors:
+                row = failed_row(row, errors[query.key])
+            else:
+                row.update(self._measured(finished[query.key], dataset, truth))
+            row = self._with_build(row, builds)
+            self.store.append([row], environment)
+            rows.append(row)
+            if self.on_row is not None:
+                self.on_row(row)
+            self.sinks.row(row)
+
+        for repeat in range(config.repeats):
+            final = repeat == config.repeats - 1
+            queries = [q for q in todo if q.key not in errors]
+            if not queries:
+                break
+            for query, outcome in self._drive_worker(point, dataset, queries, repeat, builds):
+                if isinstance(outcome, str):
+                    errors.setdefault(query.key, outcome)
+                else:
+                    finished[query.key].append(outcome)
+                if final:
+                    emit(query)
+        emitted = {row["point_key"] for row in rows}
+        for query in todo:  # points that failed in an earlier repetition
+            if query.key not in emitted:
+                emit(query)
+        return rows
+
+    def _drive_worker(
+        self,
+        point: BuildPoint,
+        dataset: Dataset,
+        queries: list[QueryPoint],
+        repeat: int,
+        builds: list[Built],
+    ) -> Iterator[tuple[QueryPoint, QueryDone | str]]:
+        """Start one worker and yield each query point's outcome: its raw result or an error."""
+        config = self.config
+        pending = {q.key: q for q in queries}
         task = WorkerTask(
             dataset=config.dataset,
             fingerprint=dataset.fingerprint,
             adapter=point.adapter,
             build_params=point.build_params,
-            query_points=tuple((q.key, q.params) for q in pending.values()),
+            query_points=tuple((q.key, q.params) for q in queries),
             k=config.k,
             threads=config.threads,
             runs=config.runs,
@@ -161,26 +215,12 @@ class Runner:
             latency=config.latency,
             raw_dir=str(self.store.raw_dir),
             memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
+            repeat=repeat,
         )
-        label = str(config.dataset.label())
-        built: Built | None = None
-        rows: list[dict[str, Any]] = []
 
-        def emit(row: dict[str, Any]) -> None:
-            self.store.append([row], environment)
-            rows.append(row)
-            if self.on_row is not None:
-                self.on_row(row)
-            self.sinks.row(row)
-
-        def fail_pending(reason: str) -> None:
+        def fail_pending(reason: str) -> Iterator[tuple[QueryPoint, str]]:
             for query in list(pending.values()):
-                emit(
-                    self._with_build(
-                        failed_row(base_row(config.name, dataset, label, point, query, config.k), reason),
-                        built,
-                    )
-                )
+                yield query, reason
             pending.clear()
 
         receiver, sender = self._context.Pipe(duplex=True)
@@ -193,7 +233,7 @@ class Runner:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     process.kill()
-                    fail_pending(exit_reason(None, point.timeout_s))
+                    yield from fail_pending(exit_reason(None, point.timeout_s))
                     break
                 if not receiver.poll(min(remaining, POLL_SECONDS)):
                     continue
@@ -201,39 +241,23 @@ class Runner:
                     message = receiver.recv()
                 except EOFError:
                     process.join(5)
-                    fail_pending(exit_reason(process.exitcode))
+                    yield from fail_pending(exit_reason(process.exitcode))
                     break
                 handling_started = time.monotonic()
                 if isinstance(message, Built):
-                    built = message
+                    builds.append(message)
                 elif isinstance(message, QueryDone):
-                    query = pending.pop(message.key)
-                    row = base_row(config.name, dataset, label, point, query, config.k)
-                    row.update(point_metrics(load_raw(message.raw_path), dataset, truth, config.k))
-                    row.update(
-                        status="ok",
-                        rss_peak_bytes=message.rss_peak_bytes,
-                        distance_computations=message.distance_computations,
-                        raw_path=str(Path(message.raw_path).relative_to(self.store.out_dir)),
-                    )
-                    emit(self._with_build(row, built))
+                    yield pending.pop(message.key), message
                 elif isinstance(message, Failed) and message.key is not None:
-                    query = pending.pop(message.key)
-                    emit(
-                        self._with_build(
-                            failed_row(
-                                base_row(config.name, dataset, label, point, query, config.k), message.error
-                            ),
-                            built,
-                        )
-                    )
+                    yield pending.pop(message.key), message.error
                 elif isinstance(message, Failed):
-                    fail_pending(message.error)
+                    yield from fail_pending(message.error)
                 elif isinstance(message, Finished):
-                    fail_pending("worker finished without reporting this point")
+                    yield from fail_pending("worker finished without reporting this point")
                 if isinstance(message, QueryDone | Failed) and message.key is not None:
-                    # The worker waits for this before timing the next point; the time it
-                    # waited on us does not count against its timeout.
+                    # The worker waits for this before timing the next point: the consumer of
+                    # this generator has stored the row by now. The time it waited on us does
+                    # not count against its timeout.
                     deadline += time.monotonic() - handling_started
                     _release(receiver)
         finally:
@@ -242,13 +266,25 @@ class Runner:
             if process.is_alive():
                 process.kill()
                 process.join()
-        return rows
 
-    def _with_build(self, row: dict[str, Any], built: Built | None) -> dict[str, Any]:
-        row.update(threads=self.config.threads, runs=self.config.runs)
-        if built is not None:
+    def _measured(self, results: list[QueryDone], dataset: Dataset, truth: GroundTruth) -> dict[str, Any]:
+        """Columns of a finished point, from the raw files of all its repetitions."""
+        raws = [load_raw(result.raw_path) for result in results]
+        counts = [r.distance_computations for r in results if r.distance_computations is not None]
+        return {
+            **pooled_metrics(raws, dataset, truth, self.config.k),
+            "status": "ok",
+            "rss_peak_bytes": max(result.rss_peak_bytes for result in results),
+            "distance_computations": float(np.mean(counts)) if counts else None,
+            "raw_path": str(Path(results[0].raw_path).relative_to(self.store.out_dir)),
+        }
+
+    def _with_build(self, row: dict[str, Any], builds: list[Built]) -> dict[str, Any]:
+        row.update(threads=self.config.threads, runs=self.config.runs, repeats=self.config.repeats)
+        if builds:
+            built = builds[-1]
             row.update(
-                build_s=built.build_s,
+                build_s=float(np.median([b.build_s for b in builds])),
                 index_bytes=built.index_bytes,
                 rss_before_build_bytes=built.rss_before_build_bytes,
                 build_threads=built.build_threads,

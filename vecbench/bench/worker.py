@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 
-from vecbench.bench.timing import time_batches, time_single_queries
+from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
+from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.reports.store import raw_file_name
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class WorkerTask:
     latency: bool
     raw_dir: str
     memory_limit_bytes: int | None = None
+    repeat: int = 0  # which whole-point repetition this worker is (raw files are named by it)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,19 @@ def _die_with_parent() -> None:
 
 
 def peak_rss_bytes() -> int:
-    """Peak resident set size of this process (Linux reports kilobytes)."""
+    """Peak resident set size of this process's own memory, in bytes.
+
+    Linux's ``ru_maxrss`` survives ``execve``, so in a spawned worker it also holds the runner's
+    RSS at the moment it forked (measured: 517 MB in a worker whose own peak was 16 MB). The
+    high-water mark in /proc/self/status (VmHWM) belongs to the worker's own address space.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
 
 
@@ -106,29 +121,48 @@ def write_raw(path: Path, **arrays: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def measure_query_point(adapter: IndexAdapter, queries: np.ndarray, task: WorkerTask, key: str) -> QueryDone:
-    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays."""
+def measure_query_point(
+    adapter: IndexAdapter,
+    queries: np.ndarray,
+    task: WorkerTask,
+    key: str,
+    kernel: CalibrationKernel,
+    build_ns: int,
+) -> QueryDone:
+    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays.
+
+    The calibration kernel is timed just before and just after, so the raw file says how fast this
+    process ran while it measured (see ``vecbench.bench.calibration``).
+    """
+    calibration_before = kernel.time(SAMPLES_PER_SIDE)
     if task.warmup_queries:
         warm = queries[: task.warmup_queries]
         adapter.search_prepared(warm, task.k)
         for row in warm[: min(len(warm), 20)]:
             adapter.search_one_prepared(row, task.k)
     adapter.reset_counters()
-    result, batch_ns = time_batches(adapter.search_prepared, queries, task.k, task.runs)
+    result, batch_ns, batch_cpu_ns = time_batches_with_cpu(
+        adapter.search_prepared, queries, task.k, task.runs
+    )
     computations = adapter.distance_computations()
     per_query = None if computations is None else computations / (len(queries) * task.runs)
-    latencies = (
-        time_single_queries(adapter.search_one_prepared, queries, task.k)
+    latencies, latencies_cpu = (
+        time_single_queries_with_cpu(adapter.search_one_prepared, queries, task.k)
         if task.latency
-        else np.empty(0, dtype=np.int64)
+        else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     )
-    raw_path = Path(task.raw_dir) / f"{key}.npz"
+    calibration = np.concatenate([calibration_before, kernel.time(SAMPLES_PER_SIDE)])
+    raw_path = Path(task.raw_dir) / raw_file_name(key, task.repeat)
     write_raw(
         raw_path,
         ids=np.asarray(result.ids, dtype=np.int64),
         distances=np.asarray(result.distances, dtype=np.float32),
         latencies_ns=latencies,
         batch_ns=np.asarray(batch_ns, dtype=np.int64),
+        batch_cpu_ns=np.asarray(batch_cpu_ns, dtype=np.int64),
+        latencies_cpu_ns=latencies_cpu,
+        calibration_ns=calibration,
+        build_ns=np.asarray([build_ns], dtype=np.int64),
     )
     return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
 
@@ -146,14 +180,15 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     rss_before = current_rss_bytes()
     start = time.perf_counter_ns()
     adapter.build(dataset.base)
-    build_s = (time.perf_counter_ns() - start) / 1e9
-    send(Built(build_s, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
+    build_ns = time.perf_counter_ns() - start
+    send(Built(build_ns / 1e9, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
     queries = adapter.prepare_vectors(dataset.queries)
     adapter.set_num_threads(task.threads)
+    kernel = CalibrationKernel.create()
     for key, params in task.query_points:
         try:
             adapter.set_query_params(**params)
-            send(measure_query_point(adapter, queries, task, key))
+            send(measure_query_point(adapter, queries, task, key, kernel, build_ns))
         except (BrokenPipeError, EOFError):
             raise
         except Exception as exc:  # the library rejected this query point: record it, go on

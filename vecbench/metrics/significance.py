@@ -27,7 +27,12 @@ class PairedDelta:
 
 
 def paired_bootstrap(
-    a: np.ndarray, b: np.ndarray, clusters: np.ndarray, resamples: int = 1000, seed: int = 0, level: float = 0.95
+    a: np.ndarray,
+    b: np.ndarray,
+    clusters: np.ndarray,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
 ) -> PairedDelta:
     """Mean of (a - b) over requests where both are defined, with a cluster-bootstrap interval."""
     diff = np.asarray(a, np.float64) - np.asarray(b, np.float64)

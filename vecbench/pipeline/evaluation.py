@@ -85,11 +85,17 @@ def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, np.ndarray | floa
                 values = fn(hits, n_relevant, n)
                 out[(stage, f"{name}@{n}", "all")] = values
                 for cohort in ACTIVITY:
-                    out[(stage, f"{name}@{n}", f"activity:{cohort}")] = np.where(ctx.activity == cohort, values, np.nan)
+                    out[(stage, f"{name}@{n}", f"activity:{cohort}")] = np.where(
+                        ctx.activity == cohort, values, np.nan
+                    )
             for b, bucket in enumerate(BUCKETS):
-                out[(stage, f"recall@{n}", f"popularity:{bucket}")] = _bucket_recall(ranked[:, :n], targets, ctx.buckets, b)
+                out[(stage, f"recall@{n}", f"popularity:{bucket}")] = _bucket_recall(
+                    ranked[:, :n], targets, ctx.buckets, b
+                )
         if stage == "retrieval":
-            out[(stage, f"candidate_recall@{ranked.shape[1]}", "all")] = RELEVANCE["recall"](hits, n_relevant, ranked.shape[1])
+            out[(stage, f"candidate_recall@{ranked.shape[1]}", "all")] = RELEVANCE["recall"](
+                hits, n_relevant, ranked.shape[1]
+            )
         top = ranked[:, : ctx.beyond_k]
         k = ctx.beyond_k
         out[(stage, f"coverage@{k}", "all")] = ba.coverage(top, ctx.catalogue)
@@ -105,7 +111,9 @@ def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, np.ndarray | floa
     return out
 
 
-def _bucket_recall(ranked: np.ndarray, targets: list[np.ndarray], buckets: np.ndarray, bucket: int) -> np.ndarray:
+def _bucket_recall(
+    ranked: np.ndarray, targets: list[np.ndarray], buckets: np.ndarray, bucket: int
+) -> np.ndarray:
     """Per request: share of its held-out items of this bucket found in ``ranked`` (NaN if it has none)."""
     out = np.full(len(targets), np.nan)
     for r, wanted in enumerate(targets):

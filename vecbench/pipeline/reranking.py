@@ -30,7 +30,11 @@ class Reranker(abc.ABC):
 
     @abc.abstractmethod
     def rerank(
-        self, items: np.ndarray, scores: np.ndarray, unit_vectors: np.ndarray, categories: Sequence[tuple[str, ...]]
+        self,
+        items: np.ndarray,
+        scores: np.ndarray,
+        unit_vectors: np.ndarray,
+        categories: Sequence[tuple[str, ...]],
     ) -> tuple[np.ndarray, np.ndarray]:
         """New order of ``items`` (dense indices, best first) with their scores carried along.
 
@@ -42,12 +46,18 @@ class Reranker(abc.ABC):
 class MMRReranker(Reranker):
     name: ClassVar[str] = "mmr"
     param_specs: ClassVar[Mapping[str, ParamSpec]] = {
-        "lambda": ParamSpec(float, 0.8, "weight of relevance against novelty in the list", minimum=0.0, maximum=1.0),
+        "lambda": ParamSpec(
+            float, 0.8, "weight of relevance against novelty in the list", minimum=0.0, maximum=1.0
+        ),
         "pool": ParamSpec(int, 100, "re-rank only the top pool items; the rest keep their order", minimum=1),
     }
 
     def rerank(
-        self, items: np.ndarray, scores: np.ndarray, unit_vectors: np.ndarray, categories: Sequence[tuple[str, ...]]
+        self,
+        items: np.ndarray,
+        scores: np.ndarray,
+        unit_vectors: np.ndarray,
+        categories: Sequence[tuple[str, ...]],
     ) -> tuple[np.ndarray, np.ndarray]:
         lam, pool = self.params["lambda"], min(self.params["pool"], items.size)
         if pool < 2:
@@ -78,7 +88,11 @@ class CategoryCapReranker(Reranker):
     }
 
     def rerank(
-        self, items: np.ndarray, scores: np.ndarray, unit_vectors: np.ndarray, categories: Sequence[tuple[str, ...]]
+        self,
+        items: np.ndarray,
+        scores: np.ndarray,
+        unit_vectors: np.ndarray,
+        categories: Sequence[tuple[str, ...]],
     ) -> tuple[np.ndarray, np.ndarray]:
         cap, length = self.params["max_per_category"], self.params["length"]
         used: dict[str, int] = {}

@@ -24,7 +24,9 @@ from vecbench.indexes.base import IndexAdapter
 class ExcludeFilter(Protocol):
     """Search one prepared query for ``k`` index rows, none of them in ``excluded`` (sorted rows)."""
 
-    def search(self, adapter: IndexAdapter, query: np.ndarray, k: int, excluded: np.ndarray) -> np.ndarray: ...
+    def search(
+        self, adapter: IndexAdapter, query: np.ndarray, k: int, excluded: np.ndarray
+    ) -> np.ndarray: ...
 
 
 class OverFetch:

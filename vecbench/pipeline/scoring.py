@@ -67,7 +67,9 @@ class LearnedScorer(Scorer):
         "learning_rate": ParamSpec(float, 0.1, "shrinkage", minimum=0.0),
         "max_leaf_nodes": ParamSpec(int, 15, "leaves per tree", minimum=2),
         "seed": ParamSpec(int, 0, "random_state", minimum=0),
-        "train_fraction": ParamSpec(float, 0.7, "inner cutoff inside the training window", minimum=0.05, maximum=0.99),
+        "train_fraction": ParamSpec(
+            float, 0.7, "inner cutoff inside the training window", minimum=0.05, maximum=0.99
+        ),
         "max_requests": ParamSpec(int, 2000, "training requests sampled from the inner split", minimum=1),
     }
 

@@ -84,9 +84,14 @@ def run_stages(
             start = clock()
             if scorer is not None:
                 for reranker in rerankers:
-                    items, scores = reranker.rerank(items, scores, inputs.unit_vectors[items], inputs.categories)
+                    items, scores = reranker.rerank(
+                        items, scores, inputs.unit_vectors[items], inputs.categories
+                    )
             rerank_ns[r] = clock() - start
             final[r, : min(list_length, items.size)] = items[:list_length]
     return StageLists(
-        candidates.items, scored, final, {"retrieval": candidates.latency_ns, "scoring": score_ns, "final": rerank_ns}
+        candidates.items,
+        scored,
+        final,
+        {"retrieval": candidates.latency_ns, "scoring": score_ns, "final": rerank_ns},
     )

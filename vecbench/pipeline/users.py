@@ -23,7 +23,9 @@ class UserSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["mean", "factors"] = "mean"
-    half_life_days: float | None = Field(default=30.0, gt=0, description="recency decay; null for a plain mean")
+    half_life_days: float | None = Field(
+        default=30.0, gt=0, description="recency decay; null for a plain mean"
+    )
     last_n: int | None = Field(default=None, ge=1, description="use only the most recent events")
 
 
@@ -46,7 +48,9 @@ def user_vector(
     weights = recency_weights(times, now, spec.half_life_days)
     if spec.kind == "factors":
         if vectors.fold_in is None:
-            raise ConfigError(f"user vectors 'factors' need a model with user factors; {vectors.description} has none")
+            raise ConfigError(
+                f"user vectors 'factors' need a model with user factors; {vectors.description} has none"
+            )
         if not (rows[history] >= 0).any():
             return None
         return vectors.fold_in(history, weights)
@@ -67,7 +71,12 @@ def user_matrix(
     ok = np.zeros(len(requests), dtype=bool)
     for r in range(len(requests)):
         vec = user_vector(
-            requests.history_items.row(r), requests.history_times.row(r), int(requests.time[r]), vectors, rows, spec
+            requests.history_items.row(r),
+            requests.history_times.row(r),
+            int(requests.time[r]),
+            vectors,
+            rows,
+            spec,
         )
         if vec is not None:
             out[r], ok[r] = vec, True

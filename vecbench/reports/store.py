@@ -24,6 +24,11 @@ ENVIRONMENT_FILE = "environment.json"
 RAW_DIR = "raw"
 
 
+def raw_file_name(point_key: str, repeat: int = 0) -> str:
+    """Raw arrays of one point: ``<key>.npz`` for the first repetition, ``<key>.r<i>.npz`` after it."""
+    return f"{point_key}.npz" if repeat == 0 else f"{point_key}.r{repeat}.npz"
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(data)

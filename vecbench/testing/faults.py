@@ -43,7 +43,9 @@ class FaultInjectingAdapter(ExactAdapter):
         elif fault == "raise":
             raise RuntimeError(f"injected failure during {stage}")
         elif fault == "oom":
-            hog = np.ones(2**40, dtype=np.uint8)  # 1 TiB: fails under memory_limit_gb, or the OOM killer ends it
+            hog = np.ones(
+                2**40, dtype=np.uint8
+            )  # 1 TiB: fails under memory_limit_gb, or the OOM killer ends it
             raise RuntimeError(f"allocated {hog.nbytes} bytes without running out of memory")
         elif fault == "exit":
             os._exit(3)  # dies without a Python exception, like a library abort

@@ -34,7 +34,9 @@ def load_amazon_5core(path: str | Path) -> InteractionLog:
                     raise DatasetError(f"{path}: line {number} is not JSON ({exc.msg})") from None
                 missing = [key for key in REQUIRED if key not in record]
                 if missing:
-                    raise DatasetError(f"{path}: line {number} lacks {', '.join(missing)}; is it a 5-core file?")
+                    raise DatasetError(
+                        f"{path}: line {number} lacks {', '.join(missing)}; is it a 5-core file?"
+                    )
                 users.append(str(record["reviewerID"]))
                 items.append(str(record["asin"]))
                 times.append(int(record["unixReviewTime"]))

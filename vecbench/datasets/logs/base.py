@@ -120,7 +120,9 @@ def build_log(
             "timestamp": pd.to_numeric(pd.Series(np.asarray(timestamps)), errors="coerce"),
         }
     )
-    frame["weight"] = 1.0 if weights is None else pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce")
+    frame["weight"] = (
+        1.0 if weights is None else pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce")
+    )
     if frame.empty:
         raise DatasetError(f"{name}: the log has no events; check the file and its format")
     bad = frame["timestamp"].isna() | frame["weight"].isna() | ~np.isfinite(frame["weight"].to_numpy(float))
@@ -133,7 +135,9 @@ def build_log(
     log_only = sorted(set(frame["item"]) - set(catalogue_ids))
     item_ids = np.asarray(catalogue_ids + log_only, dtype=object)
     item_index = {item: i for i, item in enumerate(item_ids)}
-    titles = {} if catalogue is None else dict(zip(catalogue_ids, catalogue["title"].astype(str), strict=True))
+    titles = (
+        {} if catalogue is None else dict(zip(catalogue_ids, catalogue["title"].astype(str), strict=True))
+    )
     cats = {} if catalogue is None else dict(zip(catalogue_ids, catalogue["categories"], strict=True))
     user_ids, user_codes = np.unique(frame["user"].to_numpy(), return_inverse=True)
     item_codes = frame["item"].map(item_index).to_numpy(np.int64)

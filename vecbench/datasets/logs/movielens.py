@@ -66,7 +66,9 @@ def load_movielens_100k(path: str | Path) -> InteractionLog:
     )
     users_file = folder / "u.user"
     if users_file.is_file():  # demographics are optional: recorded when present
-        users = _read_csv(users_file, sep="|", header=None, names=["user", "age", "gender", "occupation", "zip"])
+        users = _read_csv(
+            users_file, sep="|", header=None, names=["user", "age", "gender", "occupation", "zip"]
+        )
         log.attributes["users_with_demographics"] = str(len(users))
     return log
 

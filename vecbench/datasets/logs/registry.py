@@ -51,7 +51,9 @@ LOGS: dict[str, NamedLog] = {
     "movielens-latest-small": NamedLog(
         "MovieLens latest-small: 100,836 ratings 1996-2018, 610 users, 9,742 movies, tags",
         "vecbench.datasets.logs.registry:_movielens_latest_small",
-        {"path": "the folder holding ratings.csv and movies.csv (vecbench datasets fetch movielens-latest-small)"},
+        {
+            "path": "the folder holding ratings.csv and movies.csv (vecbench datasets fetch movielens-latest-small)"
+        },
     ),
     "amazon-2018-5core": NamedLog(
         "Amazon Review Data 2018, a 5-core category file (JSON lines with unixReviewTime)",
@@ -83,7 +85,9 @@ def load_log(spec: LogSpec) -> InteractionLog:
         raise ConfigError(f"unknown log '{spec.name}'{closest_hint(spec.name, LOGS)}")
     for field in spec.model_dump(exclude_defaults=True):
         if field != "name" and field not in entry.fields:
-            raise ConfigError(f"log '{spec.name}' does not take '{field}'; it accepts: {', '.join(entry.fields)}")
+            raise ConfigError(
+                f"log '{spec.name}' does not take '{field}'; it accepts: {', '.join(entry.fields)}"
+            )
     if entry.path_required and spec.path is None:
         raise ConfigError(f"log '{spec.name}' needs path: {entry.fields['path']}")
     module_name, _, function = entry.loader.partition(":")

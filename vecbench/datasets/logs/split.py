@@ -35,11 +35,17 @@ class SplitSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["global_time", "leave_last_n"] = "global_time"
-    train_fraction: float = Field(default=0.8, gt=0, lt=1, description="global_time: share of events before the cutoff")
-    cutoff: int | None = Field(default=None, description="global_time: the cutoff as unix seconds (overrides train_fraction)")
+    train_fraction: float = Field(
+        default=0.8, gt=0, lt=1, description="global_time: share of events before the cutoff"
+    )
+    cutoff: int | None = Field(
+        default=None, description="global_time: the cutoff as unix seconds (overrides train_fraction)"
+    )
     replay_steps: int = Field(default=1, ge=1, description="global_time: windows replayed after the cutoff")
     n: int = Field(default=1, ge=1, description="leave_last_n: held-out events per user")
-    targets_per_user: int | None = Field(default=None, ge=1, description="keep only the first targets (None: all)")
+    targets_per_user: int | None = Field(
+        default=None, ge=1, description="keep only the first targets (None: all)"
+    )
     min_history: int = Field(default=1, ge=1, description="requests need at least this many past events")
     max_requests: int | None = Field(default=None, ge=1, description="seeded sample of requests, for speed")
     seed: int = 0
@@ -47,7 +53,9 @@ class SplitSpec(BaseModel):
     @model_validator(mode="after")
     def _protocol_fields(self) -> SplitSpec:
         given = self.model_fields_set
-        wrong = {"global_time": {"n"}, "leave_last_n": {"train_fraction", "cutoff", "replay_steps"}}[self.kind]
+        wrong = {"global_time": {"n"}, "leave_last_n": {"train_fraction", "cutoff", "replay_steps"}}[
+            self.kind
+        ]
         if given & wrong:
             raise ValueError(f"split kind {self.kind} does not take {', '.join(sorted(given & wrong))}")
         return self
@@ -122,13 +130,19 @@ def split_log(log: InteractionLog, spec: SplitSpec) -> Replay:
 
 def _global_time(log: InteractionLog, spec: SplitSpec) -> Replay:
     stamps = log.timestamp
-    cutoff = spec.cutoff if spec.cutoff is not None else int(np.quantile(stamps, spec.train_fraction, method="higher"))
+    cutoff = (
+        spec.cutoff
+        if spec.cutoff is not None
+        else int(np.quantile(stamps, spec.train_fraction, method="higher"))
+    )
     after = stamps[stamps >= cutoff]
     if after.size == 0 or cutoff <= stamps[0]:
         raise DatasetError(
             f"{log.name}: cutoff {cutoff} leaves no events on one side (log spans {stamps[0]}..{stamps[-1]})"
         )
-    inner = [int(np.quantile(after, j / spec.replay_steps, method="higher")) for j in range(1, spec.replay_steps)]
+    inner = [
+        int(np.quantile(after, j / spec.replay_steps, method="higher")) for j in range(1, spec.replay_steps)
+    ]
     bounds = sorted({cutoff, *inner})
     edges = [*bounds, int(stamps[-1]) + 1]
     rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
@@ -166,9 +180,7 @@ def _events_by_user(log: InteractionLog) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each user's (items, times) in time order (the log is sorted by time already)."""
     order = np.argsort(log.user, kind="stable")
     bounds = np.searchsorted(log.user[order], np.arange(log.n_users + 1))
-    return [
-        (log.item[order[a:b]], log.timestamp[order[a:b]]) for a, b in itertools.pairwise(bounds)
-    ]
+    return [(log.item[order[a:b]], log.timestamp[order[a:b]]) for a, b in itertools.pairwise(bounds)]
 
 
 def _new_targets(window: np.ndarray, past: np.ndarray, limit: int | None) -> np.ndarray:
@@ -179,7 +191,9 @@ def _new_targets(window: np.ndarray, past: np.ndarray, limit: int | None) -> np.
     return ordered[:limit] if limit is not None else ordered
 
 
-def _requests(rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]], spec: SplitSpec) -> Requests:
+def _requests(
+    rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]], spec: SplitSpec
+) -> Requests:
     if spec.max_requests is not None and len(rows) > spec.max_requests:
         keep = np.sort(np.random.default_rng(spec.seed).choice(len(rows), spec.max_requests, replace=False))
         rows = [rows[i] for i in keep]

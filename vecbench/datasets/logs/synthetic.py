@@ -32,9 +32,15 @@ OPTIONS: Mapping[str, ParamSpec] = {
     "session_length": ParamSpec(float, 6.0, "mean events per session", minimum=1.0),
     "days": ParamSpec(int, 180, "time span of the log in days", minimum=1),
     "zipf_a": ParamSpec(float, 1.0, "Zipf exponent of item popularity", minimum=0.0),
-    "taste_strength": ParamSpec(float, 0.8, "share of picks from the user's current cluster", minimum=0.0, maximum=1.0),
-    "drift": ParamSpec(float, 0.15, "chance a user changes cluster at each new session", minimum=0.0, maximum=1.0),
-    "initial_items": ParamSpec(float, 0.6, "share of items available from the start", minimum=0.01, maximum=1.0),
+    "taste_strength": ParamSpec(
+        float, 0.8, "share of picks from the user's current cluster", minimum=0.0, maximum=1.0
+    ),
+    "drift": ParamSpec(
+        float, 0.15, "chance a user changes cluster at each new session", minimum=0.0, maximum=1.0
+    ),
+    "initial_items": ParamSpec(
+        float, 0.6, "share of items available from the start", minimum=0.01, maximum=1.0
+    ),
 }
 
 
@@ -67,7 +73,9 @@ def generate_log(seed: int = 0, **options: Any) -> InteractionLog:
             size = min(n_events - done, int(rng.geometric(1.0 / p["session_length"])))
             stamps = clock + np.cumsum(rng.exponential(300.0, size))
             weights = popularity * np.where(
-                item_cluster == cluster, p["taste_strength"], (1 - p["taste_strength"]) / max(1, n_clusters - 1)
+                item_cluster == cluster,
+                p["taste_strength"],
+                (1 - p["taste_strength"]) / max(1, n_clusters - 1),
             )
             available = (release <= clock) & ~seen
             weights = np.where(available, weights, 0.0)

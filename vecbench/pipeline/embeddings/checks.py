@@ -46,7 +46,9 @@ class EmbeddingReport:
         return out
 
 
-def check_vectors(vectors: ItemVectors, train: InteractionLog, sample: int = 3, k: int = 5) -> EmbeddingReport:
+def check_vectors(
+    vectors: ItemVectors, train: InteractionLog, sample: int = 3, k: int = 5
+) -> EmbeddingReport:
     """Validate ``vectors`` (raising on unusable input) and describe them."""
     array = np.asarray(vectors.vectors)
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
@@ -89,5 +91,7 @@ def neighbour_sample(
     out: dict[str, list[str]] = {}
     for row, probe in enumerate(probes.tolist()):
         nearest = np.argsort(distances[row], kind="stable")[:k]
-        out[train.items.titles[vectors.items[probe]]] = [train.items.titles[vectors.items[j]] for j in nearest]
+        out[train.items.titles[vectors.items[probe]]] = [
+            train.items.titles[vectors.items[j]] for j in nearest
+        ]
     return out

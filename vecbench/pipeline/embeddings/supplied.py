@@ -24,7 +24,9 @@ from vecbench.indexes.base import Metric, ParamSpec
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors
 
 
-def read_vectors(path: Path, ids_path: Path | None, id_column: str, vector_column: str) -> tuple[list[str], np.ndarray]:
+def read_vectors(
+    path: Path, ids_path: Path | None, id_column: str, vector_column: str
+) -> tuple[list[str], np.ndarray]:
     """(ids, rows) from a supplied file; rows may be ragged or non-finite: the checks judge them."""
     require_file(path)
     if path.suffix == ".npy":
@@ -38,7 +40,9 @@ def read_vectors(path: Path, ids_path: Path | None, id_column: str, vector_colum
             else ids_path.read_text(encoding="utf-8").split()
         )
         if vectors.ndim != 2:
-            raise DatasetError(f"{path}: vectors must be a 2-d array (items x dim), got shape {vectors.shape}")
+            raise DatasetError(
+                f"{path}: vectors must be a 2-d array (items x dim), got shape {vectors.shape}"
+            )
         if len(ids) != vectors.shape[0]:
             raise DatasetError(f"{path} has {vectors.shape[0]} rows but {ids_path} has {len(ids)} ids")
         return ids, vectors
@@ -46,7 +50,9 @@ def read_vectors(path: Path, ids_path: Path | None, id_column: str, vector_colum
         raise DatasetError(f"{path}: supplied vectors must be .npy (with ids_path) or .parquet")
     frame = pd.read_parquet(path)
     if id_column not in frame.columns:
-        raise DatasetError(f"{path} has no id column '{id_column}'; set id_column (columns: {list(frame.columns)})")
+        raise DatasetError(
+            f"{path} has no id column '{id_column}'; set id_column (columns: {list(frame.columns)})"
+        )
     ids = [str(i) for i in frame[id_column]]
     if vector_column in frame.columns:
         rows = [np.asarray(v, dtype=np.float64) for v in frame[vector_column]]
@@ -56,7 +62,9 @@ def read_vectors(path: Path, ids_path: Path | None, id_column: str, vector_colum
         return ids, np.stack(rows)
     numeric = frame.drop(columns=[id_column]).select_dtypes("number")
     if numeric.shape[1] == 0:
-        raise DatasetError(f"{path}: no '{vector_column}' list column and no numeric columns to use as vectors")
+        raise DatasetError(
+            f"{path}: no '{vector_column}' list column and no numeric columns to use as vectors"
+        )
     return ids, numeric.to_numpy(np.float64)
 
 
@@ -87,4 +95,6 @@ class FileEmbedder(ItemEmbedder):
         if len(set(items.tolist())) != len(items):
             raise DatasetError(f"{path}: some item ids appear more than once; keep one vector per item")
         dropped = len(ids) - len(known)
-        return ItemVectors(items, rows.astype(np.float32), metric, f"supplied {path.name} ({dropped} unknown ids dropped)")
+        return ItemVectors(
+            items, rows.astype(np.float32), metric, f"supplied {path.name} ({dropped} unknown ids dropped)"
+        )

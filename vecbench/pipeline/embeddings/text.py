@@ -64,7 +64,9 @@ class TextEmbedder(ItemEmbedder):
     default_metric: ClassVar[Metric] = Metric.ANGULAR
     param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "fields": ParamSpec(str, "title,categories", "comma-separated: title, categories, tags"),
-        "catalogue": ParamSpec(str, "train", "embed items seen in training, or all", choices=("train", "all")),
+        "catalogue": ParamSpec(
+            str, "train", "embed items seen in training, or all", choices=("train", "all")
+        ),
         "batch_size": ParamSpec(int, 64, "sentences per encoder batch", minimum=1),
     }
 
@@ -88,7 +90,10 @@ class TextEmbedder(ItemEmbedder):
         if missing:  # the same text is never encoded twice (drift refits reuse earlier vectors)
             model = load_minilm()
             encoded = model.encode(
-                missing, batch_size=self.params["batch_size"], normalize_embeddings=True, show_progress_bar=False
+                missing,
+                batch_size=self.params["batch_size"],
+                normalize_embeddings=True,
+                show_progress_bar=False,
             )
             self._cache.update(zip(missing, np.asarray(encoded, dtype=np.float32), strict=True))
         vectors = np.stack([self._cache[t] for t in texts]).astype(np.float32)
