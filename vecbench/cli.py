@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_mlflow:
         from vecbench.reports.mlflow_sink import MlflowSink
 
-        mlflow = MlflowSink(args.tracking_uri)
+        mlflow = MlflowSink(args.tracking_uri, made=_made_folders())
         sinks.append(mlflow)
     summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print(format_results(ResultStore(out).read()))
@@ -56,12 +56,33 @@ def _report_line(built: Any) -> str:
     return f"Report: {built.path} ({built.size_bytes:,} bytes, built in {built.seconds:.2f} s)"
 
 
-def _mlflow_line(sink: Any) -> str:
-    from vecbench.reports.mlflow_sync import ui_note
+def _made_folders() -> dict[str, Any]:
+    """Folders attached to the MLflow parent run beside the result files: the gate baseline."""
+    from vecbench.gate.mlflow_baseline import ARTIFACT_PATH, write_baseline_artifact
 
+    return {ARTIFACT_PATH: write_baseline_artifact}
+
+
+def _uploaded_line(target: Any, where: str = "") -> str:
+    """What was uploaded, where to browse it, and the parent run id the gate takes as a baseline.
+
+    Artifacts skipped on the way (a baseline that could not be made) each warn on stderr."""
+    from vecbench.gate.mlflow_baseline import ARTIFACT_PATH, gate_hint
+    from vecbench.reports.mlflow_sync import ui_note
+    from vecbench.reports.sinks import warn_line
+
+    for note in target.counts.notes:
+        warn_line(f"warning: MLflow: {note}")
+    line = f"MLflow: {target.counts.describe()}{where}; browse them with: {target.run_hint()}{ui_note(target.uri)}"
+    line += f"; parent run {target.parent_run_id}"
+    if f"{ARTIFACT_PATH}/" in target.counts.artifacts:
+        line += f" (gate against it: vecbench gate {gate_hint(target.parent_run_id)} --tracking-uri {target.uri} ...)"
+    return line
+
+
+def _mlflow_line(sink: Any) -> str:
     if sink.target is not None and sink.done:
-        counts = sink.target.counts.describe()
-        return f"MLflow: {counts}; browse them with: {sink.target.run_hint()}{ui_note(sink.uri)}"
+        return _uploaded_line(sink.target)
     return f"MLflow: runs not uploaded (see the warning above); upload them with: {sink.sync_command}"
 
 
@@ -77,13 +98,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_mlflow_sync(args: argparse.Namespace) -> int:
-    from vecbench.reports.mlflow_sync import sync_result_set, ui_note
+    from vecbench.reports.mlflow_sync import sync_result_set
 
-    target = sync_result_set(args.dir, args.tracking_uri)
-    print(
-        f"MLflow: {target.counts.describe()} in experiment {target.experiment_id} at {target.uri}; "
-        f"browse them with: {target.run_hint()}{ui_note(target.uri)}"
-    )
+    target = sync_result_set(args.dir, args.tracking_uri, _made_folders())
+    print(_uploaded_line(target, f" in experiment {target.experiment_id} at {target.uri}"))
     return EXIT_OK
 
 
@@ -112,16 +130,16 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
 
 def _upload_after_run(out: Path, tracking_uri: str | None) -> str:
     """Pipeline runs go to MLflow when they end; a failure warns in one line and loses nothing."""
-    from vecbench.reports.mlflow_sync import sync_result_set, ui_note
+    from vecbench.reports.mlflow_sync import sync_result_set
     from vecbench.reports.sinks import warn_line
 
     try:
-        target = sync_result_set(out, tracking_uri)
+        target = sync_result_set(out, tracking_uri, _made_folders())
     except VecbenchError as exc:
         command = f"vecbench mlflow sync {out}" + (f" --tracking-uri {tracking_uri}" if tracking_uri else "")
         warn_line(f"warning: {exc}")
         return f"MLflow: runs not uploaded (see the warning above); upload them with: {command}"
-    return f"MLflow: {target.counts.describe()}; browse them with: {target.run_hint()}{ui_note(target.uri)}"
+    return _uploaded_line(target)
 
 
 def cmd_datasets_list(args: argparse.Namespace) -> int:
@@ -174,12 +192,15 @@ def cmd_results_show(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
+    from vecbench.gate.mlflow_baseline import baseline_location
     from vecbench.gate.policy import load_policy
     from vecbench.gate.render import format_json, format_markdown, format_terminal
     from vecbench.gate.verdict import run_gate
     from vecbench.reports.store import atomic_write_bytes
 
-    verdict = run_gate(args.baseline, args.current, load_policy(args.policy))
+    policy = load_policy(args.policy)
+    with baseline_location(args.baseline, args.tracking_uri) as baseline:
+        verdict = run_gate(baseline, args.current, policy, baseline_label=args.baseline)
     print(format_terminal(verdict), file=sys.stderr if verdict.error else sys.stdout)
     for path, text in ((args.markdown, format_markdown), (args.json, format_json)):
         if path:
@@ -189,9 +210,14 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline_save(args: argparse.Namespace) -> int:
-    from vecbench.gate.baseline import save_baseline
+    import contextlib
 
-    saved = save_baseline(args.dirs, args.to)
+    from vecbench.gate.baseline import save_baseline
+    from vecbench.gate.mlflow_baseline import baseline_location
+
+    with contextlib.ExitStack() as stack:  # mlflow:<run_id> sources are downloaded first
+        dirs = [stack.enter_context(baseline_location(d, args.tracking_uri)) for d in args.dirs]
+        saved = save_baseline(dirs, args.to)
     print(
         f"baseline saved to {saved.path}: {saved.points} point(s), {saved.with_samples} with timing "
         f"samples, {saved.bytes / 1e3:.0f} kB"
@@ -279,9 +305,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare matching points of two result sets under a noise-aware policy. "
         "Exit 0: pass, 1: regression, 2: error (e.g. nothing to compare, mismatched datasets).",
     )
-    gate.add_argument("--baseline", required=True, help="a baseline directory or a 'vecbench run' output")
+    gate.add_argument(
+        "--baseline",
+        required=True,
+        help="a baseline directory, a 'vecbench run' output, or mlflow:<parent run id> (printed by 'vecbench run')",
+    )
     gate.add_argument("--current", required=True, help="the 'vecbench run' output to judge")
     gate.add_argument("--policy", help="gate policy YAML (default: built-in limits, see README)")
+    gate.add_argument(
+        "--tracking-uri", help="MLflow tracking store of an mlflow: baseline (default: $MLFLOW_TRACKING_URI)"
+    )
     gate.add_argument("--markdown", metavar="PATH", help="also write a Markdown summary (PR comment)")
     gate.add_argument("--json", metavar="PATH", help="also write the JSON verdict")
     gate.set_defaults(handler=cmd_gate)
@@ -295,9 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
         "dirs",
         nargs="+",
         metavar="DIR",
-        help="output directories of 'vecbench run' (several runs of one config are pooled)",
+        help="output directories of 'vecbench run' or mlflow:<parent run id> (several runs of one config are pooled)",
     )
     save.add_argument("--to", required=True, help="the baseline directory to write (replaced if it exists)")
+    save.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking store of mlflow:<run id> sources (default: $MLFLOW_TRACKING_URI)",
+    )
     save.set_defaults(handler=cmd_baseline_save)
     return parser
 

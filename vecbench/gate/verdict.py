@@ -73,8 +73,14 @@ def environment_summary(result: ResultSet) -> dict[str, Any]:
     return summary
 
 
-def run_gate(baseline: str | Path, current: str | Path, policy: GatePolicy) -> Verdict:
-    """Compare ``current`` against ``baseline``; input problems become an error verdict, not a raise."""
+def run_gate(
+    baseline: str | Path, current: str | Path, policy: GatePolicy, baseline_label: str | None = None
+) -> Verdict:
+    """Compare ``current`` against ``baseline``; input problems become an error verdict, not a raise.
+
+    ``baseline_label`` names the baseline in the verdict when ``baseline`` is a temporary copy
+    (e.g. ``mlflow:<run_id>``)."""
+    label = baseline_label or str(baseline)
     try:
         base = open_result_set(baseline, "baseline")
         cur = open_result_set(current, "current results")
@@ -88,6 +94,6 @@ def run_gate(baseline: str | Path, current: str | Path, policy: GatePolicy) -> V
         )
         checks = comparator.checks()
     except VecbenchError as exc:
-        return Verdict(str(baseline), str(current), policy, error=str(exc))
+        return Verdict(label, str(current), policy, error=str(exc))
     environments = {"baseline": environment_summary(base), "current": environment_summary(cur)}
-    return Verdict(str(baseline), str(current), policy, checks, environments, comparator.normalization)
+    return Verdict(label, str(current), policy, checks, environments, comparator.normalization)

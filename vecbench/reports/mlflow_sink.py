@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from vecbench.reports.mlflow_sync import (
+    FolderMaker,
     MlflowTarget,
     local_store_uri,
     parent_info,
@@ -27,8 +28,14 @@ from vecbench.reports.sinks import ResultSink, RunContext, Warn, warn_line
 class MlflowSink(ResultSink):
     name = "MLflow"
 
-    def __init__(self, tracking_uri: str | None = None, warn: Warn = warn_line) -> None:
+    def __init__(
+        self,
+        tracking_uri: str | None = None,
+        warn: Warn = warn_line,
+        made: Mapping[str, FolderMaker] | None = None,
+    ) -> None:
         self.given_uri = tracking_uri
+        self.made = dict(made or {})  # folders made and attached at the end (the gate baseline)
         self.warn = warn
         self.uri = ""
         self.out_dir: Path | None = None
@@ -78,7 +85,7 @@ class MlflowSink(ResultSink):
             if completed:
                 # Catch up on anything not logged live (earlier runs of a resumed result set),
                 # then attach the config, result file, report and plots.
-                upload(self.target, load_result_set(self.out_dir))
+                upload(self.target, load_result_set(self.out_dir), self.made)
                 self.done = True
             else:
                 self.target.close("KILLED")

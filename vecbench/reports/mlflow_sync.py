@@ -21,10 +21,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,11 @@ ARTIFACT_FOLDERS = ("plots",)
 LOCAL_STORE_DIR = "mlflow"
 LOCAL_DB = "mlflow.db"
 
+# A folder artifact made at upload time by a layer above ``reports`` (the CLI passes the gate's
+# baseline writer): given OUT and a new folder to fill, it writes the folder or raises
+# VecbenchError, which skips that artifact with a note and never stops the upload.
+FolderMaker = Callable[[Path, Path], None]
+
 # Fail fast when a tracking server is gone; the user's own settings win (setdefault).
 CLIENT_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
@@ -61,6 +67,8 @@ CLIENT_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "20",
     # No background network traffic from the process that runs benchmarks.
     "MLFLOW_DISABLE_TELEMETRY": "true",
+    # Artifact transfers print one result line, not a progress bar per file.
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
 }
 
 
@@ -140,6 +148,7 @@ class SyncCounts:
 
     outcomes: dict[str, str] = field(default_factory=dict)
     artifacts: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # artifacts skipped, and why
 
     def record(self, point_key: str, outcome: str) -> None:
         # A point logged live and found again by the closing sync stays 'created'.
@@ -302,6 +311,19 @@ class MlflowTarget:
         self.counts.artifacts = done
         return done
 
+    def log_made_folders(self, out_dir: Path, makers: Mapping[str, FolderMaker]) -> None:
+        """Make each folder in a scratch directory and attach it to the parent under its name."""
+        for name, make in makers.items():
+            with tempfile.TemporaryDirectory(prefix="vecbench-artifact-") as scratch:
+                folder = Path(scratch) / name
+                try:
+                    make(out_dir, folder)
+                except VecbenchError as exc:
+                    self.counts.notes.append(f"{name}/ not logged: {exc}")
+                    continue
+                self.client.log_artifacts(self.parent_run_id, str(folder), artifact_path=name)
+                self.counts.artifacts.append(f"{name}/")
+
     def close(self, status: str, summary: Mapping[str, float] | None = None) -> None:
         if summary:
             self._log(self.parent_run_id, metrics=summary, fresh=False)
@@ -352,18 +374,21 @@ def summary_metrics(rs: ResultSet) -> dict[str, float]:
     return summary
 
 
-def upload(target: MlflowTarget, rs: ResultSet) -> SyncCounts:
-    """Every row (idempotently), the artifacts, then the parent marked finished."""
+def upload(target: MlflowTarget, rs: ResultSet, made: Mapping[str, FolderMaker] | None = None) -> SyncCounts:
+    """Every row (idempotently), the artifacts (and ``made`` folders), then the parent marked finished."""
     for _, row in rs.frame.iterrows():
         target.log_point({str(key): value for key, value in row.items()})
     for run in pipeline_point_runs(rs.pipeline, target.result_set, target.parent_run_id):
         target.log_run(run)
     target.log_artifacts(rs.out_dir, ARTIFACT_FILES, ARTIFACT_FOLDERS)
+    target.log_made_folders(rs.out_dir, made or {})
     target.close("FINISHED", summary_metrics(rs))
     return target.counts
 
 
-def sync_result_set(out_dir: str | Path, tracking_uri: str | None = None) -> MlflowTarget:
+def sync_result_set(
+    out_dir: str | Path, tracking_uri: str | None = None, made: Mapping[str, FolderMaker] | None = None
+) -> MlflowTarget:
     """``vecbench mlflow sync OUT``: upload what the store holds and MLflow lacks."""
     rs = load_result_set(out_dir)
     uri = resolve_tracking_uri(rs.out_dir, tracking_uri)
@@ -373,7 +398,7 @@ def sync_result_set(out_dir: str | Path, tracking_uri: str | None = None) -> Mlf
     try:
         target = MlflowTarget(uri)
         target.open(parent_for(rs))
-        upload(target, rs)
+        upload(target, rs, made)
     except (MlflowException, RequestException, OSError) as exc:
         text = " ".join(str(exc).split())[:300]
         raise VecbenchError(
