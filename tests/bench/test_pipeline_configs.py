@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,6 +48,8 @@ def test_movielens_collaborative_pipeline_beats_popularity(
         assert (popularity["delta"] < 0).all() and popularity["significant"].all(), (name, metric)
         ann = rows[rows["retrieval"].str.startswith("hnswlib")]
         assert len(ann) >= 4 and ann["delta_low"].notna().all()
+    catalogue = frame[frame["metric"].str.match(r"(coverage|gini|entropy)@") & (frame["retrieval"] != "exact")]
+    assert len(catalogue) and np.isfinite(catalogue[["delta_low", "delta_high"]].to_numpy(float)).all()
 
 
 @pytest.mark.slow

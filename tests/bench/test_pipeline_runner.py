@@ -96,6 +96,12 @@ def test_ann_rows_carry_deltas_and_intervals_against_exact(synthetic_run: tuple[
     assert weak["exact_value"] == pytest.approx(exact["value"])
     assert weak["delta"] == pytest.approx(weak["value"] - exact["value"])
     assert weak["delta_low"] <= weak["delta"] <= weak["delta_high"]
+    for metric in ("coverage@10", "gini@10", "entropy@10"):  # catalogue metrics: recomputed per resample
+        for stage in ("retrieval", "final"):
+            row = value(frame, "hnswlib M=4 ef_construction=8 ef=2", stage, metric)
+            assert row["delta"] == pytest.approx(row["value"] - value(frame, "exact", stage, metric)["value"])
+            assert np.isfinite([row["delta_low"], row["delta_high"]]).all() and row["delta_low"] <= row["delta_high"]
+    assert np.isnan(value(frame, "hnswlib M=4 ef_construction=8 ef=2", "final", "latency_p50_ms")["delta_low"])
     candidate = value(frame, "hnswlib M=4 ef_construction=8 ef=2", "retrieval", "candidate_recall@50")
     assert candidate["value"] <= value(frame, "exact", "retrieval", "candidate_recall@50")["value"] + 1e-9
 
@@ -104,7 +110,9 @@ def test_collaborative_pipeline_beats_popularity_on_the_synthetic_log(synthetic_
     _, frame, _ = synthetic_run
     popularity = value(frame, "popularity", "final", "ndcg@10")
     assert popularity["delta"] < 0 and bool(popularity["significant"]), "exact collaborative > popularity, CI excludes 0"
-    assert value(frame, "popularity", "final", "coverage@10")["value"] < value(frame, "exact", "final", "coverage@10")["value"]
+    coverage = value(frame, "popularity", "final", "coverage@10")
+    assert coverage["value"] < value(frame, "exact", "final", "coverage@10")["value"]
+    assert coverage["delta_high"] < 0 and bool(coverage["significant"]), "popularity shows far fewer items"
 
 
 def test_metrics_recompute_from_the_raw_lists(synthetic_run: tuple[Path, pd.DataFrame, str]) -> None:

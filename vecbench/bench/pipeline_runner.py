@@ -2,7 +2,8 @@
 baselines and every index point: retrieve -> score -> re-rank -> metrics -> rows in the store.
 
 Every configuration is evaluated on the same requests, so each one is compared with exact
-retrieval request by request (paired bootstrap over users). Rows are written as each point
+retrieval request by request (paired bootstrap over users; catalogue metrics are recomputed on
+the same resampled users; latencies get a delta without interval). Rows are written as each point
 finishes; a failing index point becomes a failed row and the run goes on. Unlike index sweeps,
 the pipeline runs in this process: its indexes are small (a catalogue, not a corpus).
 """
@@ -34,10 +35,10 @@ from vecbench.indexes.registry import get_adapter_class
 from vecbench.metrics.distances import normalised
 from vecbench.metrics.drift import neighbour_stability
 from vecbench.metrics.recsys_catalog import describe
-from vecbench.metrics.significance import paired_bootstrap
+from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
 from vecbench.pipeline.embeddings.checks import check_vectors
-from vecbench.pipeline.evaluation import EvalContext, Key, evaluate
+from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
 from vecbench.pipeline.features import ItemStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import Candidates, popularity_candidates, retrieve
@@ -47,7 +48,7 @@ from vecbench.pipeline.training import learned_examples
 from vecbench.pipeline.users import user_matrix
 from vecbench.reports.pipeline_store import PipelineStore
 
-Results = dict[Key, np.ndarray | float]
+Results = dict[Key, Value]
 
 
 @dataclass(frozen=True)
@@ -343,11 +344,24 @@ class PipelineRunner:
                         exact_value=float(np.nanmean(other[finite])) if finite.any() else float("nan"),
                         delta=paired.delta, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
                     )  # fmt: skip
-            else:
+            elif isinstance(value, CatalogueValue):
+                row.update(value=value.value, n_requests=len(ctx.requests))
+                if reference is not None:
+                    ref = reference[(stage, metric_name, cohort)]
+                    assert isinstance(ref, CatalogueValue)
+                    paired = paired_bootstrap_statistic(
+                        value.lists, ref.lists, ctx.clusters, value.statistic, ev.bootstrap, ev.seed, ev.level
+                    )
+                    row.update(
+                        exact_value=ref.value,
+                        delta=value.value - ref.value, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
+                    )  # fmt: skip
+            else:  # latencies: timings of this machine, not a sample of users, so no interval
                 row.update(value=float(value), n_requests=len(ctx.requests))
                 if reference is not None:
-                    ref = float(reference[(stage, metric_name, cohort)])
-                    row.update(exact_value=ref, delta=float(value) - ref)
+                    ref_latency = reference[(stage, metric_name, cohort)]
+                    assert not isinstance(ref_latency, np.ndarray | CatalogueValue)
+                    row.update(exact_value=ref_latency, delta=float(value) - ref_latency)
             rows.append(row)
         self.store.append(rows)
 

@@ -6,7 +6,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
+
+from vecbench.metrics.significance import Statistic
 
 
 def exposure(lists: np.ndarray, n_items: int) -> np.ndarray:
@@ -17,27 +21,59 @@ def exposure(lists: np.ndarray, n_items: int) -> np.ndarray:
 
 def coverage(lists: np.ndarray, catalogue: np.ndarray) -> float:
     """Share of the catalogue (the retrievable items) recommended to at least one request."""
-    shown = exposure(lists, int(catalogue.max()) + 1)[catalogue]
-    return float((shown > 0).mean())
+    return float(coverage_of(_whole(lists, catalogue), catalogue.size)[0])
 
 
 def gini(lists: np.ndarray, catalogue: np.ndarray) -> float:
     """Gini index of exposure over the catalogue: 0 when every item is shown equally, 1 when one item takes all."""
-    x = np.sort(exposure(lists, int(catalogue.max()) + 1)[catalogue])
-    n = x.size
-    if n == 0 or x.sum() == 0:
-        return 0.0
-    ranks = np.arange(1, n + 1)
-    return float(((2 * ranks - n - 1) * x).sum() / (n * x.sum()))
+    return float(gini_of(_whole(lists, catalogue), catalogue.size)[0])
 
 
 def entropy(lists: np.ndarray, catalogue: np.ndarray) -> float:
     """Shannon entropy of the exposure distribution over the catalogue, divided by log2(catalogue size)."""
-    x = exposure(lists, int(catalogue.max()) + 1)[catalogue]
-    if x.sum() == 0 or catalogue.size < 2:
-        return 0.0
-    p = x[x > 0] / x.sum()
-    return float(-(p * np.log2(p)).sum() / np.log2(catalogue.size))
+    return float(entropy_of(_whole(lists, catalogue), catalogue.size)[0])
+
+
+# Row-wise forms, one row per bootstrap resample: ``x`` holds exposure counts of some catalogue items
+# (columns), ``size`` is the catalogue size; the items not in ``x`` are exposed zero times.
+def coverage_of(x: np.ndarray, size: int) -> np.ndarray:
+    """``coverage`` of each row."""
+    return (x > 0).sum(axis=1) / size if size else np.zeros(x.shape[0])
+
+
+def gini_of(x: np.ndarray, size: int) -> np.ndarray:
+    """``gini`` of each row (0 for an empty row): the missing items are zeros, sorted first."""
+    total = x.sum(axis=1)
+    ranks = np.arange(size - x.shape[1] + 1, size + 1, dtype=np.float64)
+    weighted = np.sort(x, axis=1) @ (2 * ranks - size - 1)
+    return np.divide(weighted, size * total, out=np.zeros(x.shape[0]), where=total > 0)
+
+
+def entropy_of(x: np.ndarray, size: int) -> np.ndarray:
+    """``entropy`` of each row (0 for an empty row or a catalogue of one): log2 T - sum(x log2 x) / T."""
+    total = x.sum(axis=1)
+    if size < 2:
+        return np.zeros(x.shape[0])
+    xlogx = np.where(x > 0, x * np.log2(np.where(x > 0, x, 1.0)), 0.0).sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, np.log2(safe) - xlogx / safe, 0.0) / np.log2(size)
+
+
+CATALOGUE_METRICS = {"coverage": coverage_of, "gini": gini_of, "entropy": entropy_of}
+"""Catalogue-level metrics by name, in their row-wise form."""
+
+
+def on_catalogue(fn: Callable[[np.ndarray, int], np.ndarray], catalogue: np.ndarray) -> Statistic:
+    """A bootstrap statistic: ``fn`` over the columns of ``x`` whose item (``items``) is in ``catalogue``."""
+
+    def statistic(x: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return fn(x[:, np.isin(items, catalogue)], catalogue.size)
+
+    return statistic
+
+
+def _whole(lists: np.ndarray, catalogue: np.ndarray) -> np.ndarray:
+    return exposure(lists, int(catalogue.max()) + 1)[None, catalogue]
 
 
 def novelty(lists: np.ndarray, item_users: np.ndarray, n_users: int) -> np.ndarray:

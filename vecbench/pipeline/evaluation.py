@@ -1,7 +1,9 @@
 """Every metric of one pipeline run, per stage and cohort, from the ranked lists alone.
 
 Per-request metrics come back as arrays (NaN where a request is outside the cohort) so that two
-runs can be compared request by request; catalogue-level metrics and latencies are single numbers.
+runs can be compared request by request; catalogue-level metrics come as a ``CatalogueValue`` (the
+number with the lists and statistic behind it, so the runner can bootstrap it over users);
+latencies are single numbers.
 Cohorts: ``all``; ``activity:cold|medium|heavy`` (terciles of history length at request time);
 ``popularity:head|torso|tail`` (recall restricted to held-out items of that popularity bucket).
 """
@@ -17,11 +19,24 @@ from vecbench.datasets.logs.split import Requests
 from vecbench.metrics import beyond_accuracy as ba
 from vecbench.metrics.latency import latency_summary
 from vecbench.metrics.relevance import RELEVANCE, hit_matrix
+from vecbench.metrics.significance import Statistic
 from vecbench.pipeline.stages import StageLists
 
 Key = tuple[str, str, str]  # (stage, metric, cohort)
 BUCKETS = ("head", "torso", "tail")
 ACTIVITY = ("cold", "medium", "heavy")
+
+
+@dataclass(frozen=True)
+class CatalogueValue:
+    """A catalogue-level metric: its value over all requests, and what recomputes it on a resample."""
+
+    value: float
+    lists: np.ndarray  # (requests, n) the item indices it was computed from, -1 pads
+    statistic: Statistic  # resampled exposure counts -> the metric per resample
+
+
+Value = np.ndarray | float | CatalogueValue
 
 
 @dataclass(frozen=True)
@@ -73,11 +88,11 @@ class EvalContext:
         return self.requests.user
 
 
-def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, np.ndarray | float]:
+def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, Value]:
     """All metrics of one run (see the module docstring for cohorts)."""
     targets = [ctx.requests.targets.row(r) for r in range(len(ctx.requests))]
     n_relevant = ctx.requests.targets.lengths()
-    out: dict[Key, np.ndarray | float] = {}
+    out: dict[Key, Value] = {}
     for stage, ranked in lists.lists().items():
         hits = hit_matrix(ranked, targets)
         for n in ctx.cutoffs:
@@ -98,9 +113,10 @@ def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, np.ndarray | floa
             )
         top = ranked[:, : ctx.beyond_k]
         k = ctx.beyond_k
-        out[(stage, f"coverage@{k}", "all")] = ba.coverage(top, ctx.catalogue)
-        out[(stage, f"gini@{k}", "all")] = ba.gini(top, ctx.catalogue)
-        out[(stage, f"entropy@{k}", "all")] = ba.entropy(top, ctx.catalogue)
+        whole = ba.exposure(top, int(ctx.catalogue.max()) + 1)[None, ctx.catalogue]
+        for name, fn in ba.CATALOGUE_METRICS.items():
+            value = float(fn(whole, ctx.catalogue.size)[0])
+            out[(stage, f"{name}@{k}", "all")] = CatalogueValue(value, top, ba.on_catalogue(fn, ctx.catalogue))
         out[(stage, f"novelty@{k}", "all")] = ba.novelty(top, ctx.item_users, ctx.n_train_users)
         out[(stage, f"intra_list_diversity@{k}", "all")] = ba.intra_list_diversity(top, ctx.unit_vectors)
         out[(stage, f"long_tail_share@{k}", "all")] = ba.long_tail_share(top, ctx.head)

@@ -13,8 +13,8 @@ One row per (retrieval configuration, k_candidates, stage, metric, cohort). Colu
   drift ``versions:A-B`` (time windows) and ``versus:KIND``;
 - ``value`` (mean over requests for per-request metrics), ``n_requests`` (requests in the mean);
 - against exact retrieval with the same k_candidates: ``exact_value``, ``delta`` (value - exact),
-  ``delta_low``/``delta_high`` (paired cluster-bootstrap interval over users; NaN for catalogue
-  metrics and latencies) and ``significant`` (the interval excludes 0);
+  ``delta_low``/``delta_high`` (paired cluster-bootstrap interval over users; catalogue metrics
+  are recomputed on each resample; NaN for latencies) and ``significant`` (the interval excludes 0);
 - ``status`` (``ok``/``failed``), ``error``, ``finished_at``.
 
 Ranked lists and latencies per stage are kept in ``OUT/pipeline_raw/`` so metrics can be recomputed.
