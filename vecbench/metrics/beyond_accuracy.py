@@ -59,11 +59,12 @@ def entropy_of(x: np.ndarray, size: int) -> np.ndarray:
     return np.where(total > 0, np.log2(safe) - xlogx / safe, 0.0) / np.log2(size)
 
 
-CATALOGUE_METRICS = {"coverage": coverage_of, "gini": gini_of, "entropy": entropy_of}
+RowWise = Callable[[np.ndarray, int], np.ndarray]
+CATALOGUE_METRICS: dict[str, RowWise] = {"coverage": coverage_of, "gini": gini_of, "entropy": entropy_of}
 """Catalogue-level metrics by name, in their row-wise form."""
 
 
-def on_catalogue(fn: Callable[[np.ndarray, int], np.ndarray], catalogue: np.ndarray) -> Statistic:
+def on_catalogue(fn: RowWise, catalogue: np.ndarray) -> Statistic:
     """A bootstrap statistic: ``fn`` over the columns of ``x`` whose item (``items``) is in ``catalogue``."""
 
     def statistic(x: np.ndarray, items: np.ndarray) -> np.ndarray:
