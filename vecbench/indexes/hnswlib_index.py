@@ -24,7 +24,12 @@ class HnswlibAdapter(IndexAdapter):
 
     name: ClassVar[str] = "hnswlib"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, delete=True, thread_control=True, effort_param="ef"
+        metrics=frozenset(Metric),
+        add=True,
+        delete=True,
+        native_filter=True,
+        thread_control=True,
+        effort_param="ef",
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "M": ParamSpec(int, 16, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),
@@ -71,6 +76,31 @@ class HnswlibAdapter(IndexAdapter):
         )
         return SearchResult(pad_ids(labels[0], k), pad_distances(distances[0], k))
 
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> HnswlibFilter:
+        self._require_built()
+        mask = np.array(allowed, dtype=bool)  # a copy: deleted and excluded ids are cleared in it
+        if self.deleted:
+            mask[np.fromiter(self.deleted, dtype=np.int64)] = False
+        if excluded is not None and excluded.size:
+            mask[excluded] = False
+        return HnswlibFilter(mask)
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter) -> SearchResult:
+        return self._filtered(queries, k, handle, self.num_threads)
+
+    def search_one_filtered(self, query: np.ndarray, k: int, handle: HnswlibFilter) -> SearchResult:
+        result = self._filtered(query.reshape(1, -1), k, handle, 1)
+        return SearchResult(result.ids[0], result.distances[0])
+
+    def _filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter, threads: int) -> SearchResult:
+        # hnswlib raises rather than pad when fewer than k items pass: ask for what can be found.
+        wanted = min(k, handle.count)
+        if wanted == 0:
+            n = queries.shape[0]
+            return SearchResult(np.full((n, k), -1, np.int64), np.full((n, k), np.inf, np.float32))
+        labels, distances = self.index.knn_query(queries, k=wanted, num_threads=threads, filter=handle.accept)
+        return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
+
     def add(self, vectors: np.ndarray) -> np.ndarray:
         self._require_built()
         prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
@@ -103,3 +133,16 @@ def pad_distances(distances: np.ndarray, k: int) -> np.ndarray:
     if missing <= 0:
         return distances
     return np.concatenate([distances, np.full((*distances.shape[:-1], missing), np.inf, np.float32)], axis=-1)
+
+
+class HnswlibFilter:
+    """hnswlib's filter is a Python callable on every visited label; a bytes lookup keeps it cheap."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.count = int(mask.sum())
+        allowed = mask.astype(np.uint8).tobytes()
+
+        def accept(label: int) -> bool:
+            return allowed[label] == 1
+
+        self.accept = accept
