@@ -114,7 +114,7 @@ def _column(series: pd.Series, kind: AttributeKind, separator: str, path: Path) 
     name = str(series.name)
     try:
         if kind is AttributeKind.BOOLEAN:
-            if series.isna().any() or not set(series.unique()) <= {True, False, 0, 1}:
+            if series.isna().any() or not set(series.unique()) <= {True, False}:
                 raise ValueError("values must be true/false (or 1/0), with none missing")
             return boolean(series.to_numpy().astype(bool))
         if kind is AttributeKind.NUMERIC:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecbench.datasets.attributes import Attributes, NumericColumn, TimestampColumn, tags_from_matrix
+from vecbench.datasets.attributes import Attributes, Column, NumericColumn, TimestampColumn, tags_from_matrix
 from vecbench.datasets.files import read_error, require_dir, require_file
 from vecbench.errors import DatasetError
 
@@ -78,7 +78,7 @@ def read_item_attributes(folder: Path) -> Attributes:
                 raise DatasetError(f"{path}: line {row + 1}: release date {fields[2]!r} is not dd-Mon-yyyy") from None
     years = dates.astype("datetime64[Y]").astype(np.float64) + 1970.0
     years[np.isnat(dates)] = np.nan
-    columns = {
+    columns: dict[str, Column] = {
         "genres": tags_from_matrix(flags, genres),
         "year": NumericColumn(years),
         "release_date": TimestampColumn(dates),

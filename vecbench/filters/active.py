@@ -86,6 +86,16 @@ class ActiveFilter:
             ok &= ~np.isin(ids, pq.excluded[query], assume_unique=False)
         return ok
 
+    def passes_block(self, rows: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """(len(rows), m) bool: which ids (-1 pads never pass) the query at each row may return."""
+        valid = ids >= 0
+        ok = valid & self.mask[np.where(valid, ids, 0)]
+        if self.per_query is None:
+            return ok
+        for i, row in enumerate(rows.tolist()):
+            ok[i, valid[i]] = self.passes(row, ids[i, valid[i]])
+        return ok
+
     def allowed_counts(self, n_queries: int) -> np.ndarray:
         """Items each query may return."""
         total = int(self.mask.sum())

@@ -67,6 +67,7 @@ def _compare(column: Column, op: str, value: Literal) -> np.ndarray:
         stamp = timestamp_literal(value)
         return _ordered(column.values, op, stamp) & ~np.isnat(column.values)
     if isinstance(column, NumericColumn):
+        assert isinstance(value, int | float)  # guaranteed by validation
         return _ordered(column.values, op, float(value)) & ~np.isnan(column.values)
     raise TypeError(f"cannot compare a {column.kind.value} attribute")
 

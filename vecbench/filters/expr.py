@@ -120,7 +120,7 @@ def attributes_of(expr: Expr) -> list[str]:
 
 
 @dataclass(frozen=True)
-class attr:  # noqa: N801 (reads as a function in filter code: attr("year") >= 1990)
+class attr:  # lower case: it reads as a function in filter code, attr("year") >= 1990
     """Builder of leaf nodes for one attribute."""
 
     name: str
@@ -131,16 +131,16 @@ class attr:  # noqa: N801 (reads as a function in filter code: attr("year") >= 1
     def ne(self, value: Literal) -> Expr:
         return Compare(self.name, "ne", value)
 
-    def __lt__(self, value: Literal) -> Expr:  # type: ignore[override]
+    def __lt__(self, value: Literal) -> Expr:
         return Compare(self.name, "lt", value)
 
-    def __le__(self, value: Literal) -> Expr:  # type: ignore[override]
+    def __le__(self, value: Literal) -> Expr:
         return Compare(self.name, "lte", value)
 
-    def __gt__(self, value: Literal) -> Expr:  # type: ignore[override]
+    def __gt__(self, value: Literal) -> Expr:
         return Compare(self.name, "gt", value)
 
-    def __ge__(self, value: Literal) -> Expr:  # type: ignore[override]
+    def __ge__(self, value: Literal) -> Expr:
         return Compare(self.name, "gte", value)
 
     def isin(self, *values: Literal) -> Expr:

@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 
 from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, SearchResult
-from vecbench.indexes.faiss_filter import FaissFilter, filtered_search
+from vecbench.indexes.faiss_filter import FAISS, FaissFilter, filtered_search
 
 
 def faiss_metric(metric: Metric) -> int:
@@ -48,7 +48,7 @@ class ExactAdapter(IndexAdapter):
 
     @staticmethod
     def _search_params(selector: Any) -> Any:
-        return faiss.SearchParameters(sel=selector)
+        return FAISS.SearchParameters(sel=selector)
 
     def add(self, vectors: np.ndarray) -> np.ndarray:
         self._require_built()

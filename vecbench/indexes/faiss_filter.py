@@ -18,6 +18,9 @@ from vecbench.indexes.base import SearchResult, pad_ids
 # Builds the SearchParameters for a selector from the adapter's current query parameters.
 ParamsFactory = Callable[[Any], Any]
 
+# faiss's type stubs lag its Python API (SearchParametersHNSW, keyword construction): go through Any.
+FAISS: Any = faiss
+
 
 class FaissFilter:
     """A bitmap selector over allowed ids, with the SearchParameters built for it (cached per knob setting)."""

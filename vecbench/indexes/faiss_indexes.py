@@ -23,7 +23,7 @@ from vecbench.indexes.base import (
     resolve_params,
 )
 from vecbench.indexes.exact import faiss_metric, serialized_bytes
-from vecbench.indexes.faiss_filter import FaissFilter, filtered_search
+from vecbench.indexes.faiss_filter import FAISS, FaissFilter, filtered_search
 
 NLIST = ParamSpec(int, 1024, "number of IVF lists (k-means centroids); about sqrt(n) is usual", minimum=1)
 NPROBE = ParamSpec(int, 1, "IVF lists scanned per query (clamped to nlist by faiss)", minimum=1)
@@ -112,7 +112,7 @@ class FaissHNSWAdapter(FaissAdapter):
         self.index.hnsw.efSearch = params["ef_search"]
 
     def _search_params(self, selector: Any) -> Any:
-        return faiss.SearchParametersHNSW(sel=selector, efSearch=self.query_params["ef_search"])
+        return FAISS.SearchParametersHNSW(sel=selector, efSearch=self.query_params["ef_search"])
 
     def distance_computations(self) -> int | None:
         return int(hnsw_stats().ndis)
@@ -144,7 +144,7 @@ class FaissIVFAdapter(FaissAdapter):
         self.index.nprobe = params["nprobe"]
 
     def _search_params(self, selector: Any) -> Any:
-        return faiss.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
+        return FAISS.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
 
     def distance_computations(self) -> int | None:
         """Distances to vectors in the scanned lists; the nlist coarse distances are not counted."""
@@ -229,11 +229,11 @@ class FaissIVFPQAdapter(FaissAdapter):
             self.index.k_factor = params["k_factor"]
 
     def _search_params(self, selector: Any) -> Any:
-        ivf = faiss.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
+        ivf = FAISS.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
         if not self.build_params["refine"]:
             return ivf
         # The selector filters the IVF-PQ candidates; re-ranking only reorders what passed.
-        return faiss.IndexRefineSearchParameters(base_index_params=ivf, k_factor=self.query_params["k_factor"])
+        return FAISS.IndexRefineSearchParameters(base_index_params=ivf, k_factor=self.query_params["k_factor"])
 
     def distance_computations(self) -> int | None:
         """PQ code distances in the scanned lists; coarse and re-ranking distances are not counted."""
