@@ -89,7 +89,7 @@ class And(Expr):
     items: tuple[Expr, ...]
 
     def canonical(self) -> str:
-        return "(" + " and ".join(sorted({i.canonical() for i in self.items})) + ")"
+        return "(" + " and ".join(sorted({i.canonical() for i in _flat(self)})) + ")"
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,15 @@ class Or(Expr):
     items: tuple[Expr, ...]
 
     def canonical(self) -> str:
-        return "(" + " or ".join(sorted({i.canonical() for i in self.items})) + ")"
+        return "(" + " or ".join(sorted({i.canonical() for i in _flat(self)})) + ")"
+
+
+def _flat(node: And | Or) -> list[Expr]:
+    """Children of nested nodes of the same kind, so (a and b) and c reads as a and b and c."""
+    out: list[Expr] = []
+    for item in node.items:
+        out.extend(_flat(item) if type(item) is type(node) else [item])
+    return out
 
 
 @dataclass(frozen=True)
