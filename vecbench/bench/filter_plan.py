@@ -39,6 +39,7 @@ class FilterDef:
 
     expr: Expr
     exclude_seen: bool = False
+    name: str | None = None  # a label for tables; not part of any key
 
     @property
     def canonical(self) -> str:
@@ -84,7 +85,7 @@ def filter_defs(entries: list[FilterEntry]) -> list[FilterDef]:
                 raise ConfigError(f"filters[{i}]: give expr: (a filter expression), pass_rate: or both")
             if entry.correlated not in (False, [False]):
                 raise ConfigError(f"filters[{i}]: correlated: only applies with pass_rate:")
-            defs.append(FilterDef(base, entry.exclude_seen))
+            defs.append(FilterDef(base, entry.exclude_seen, entry.name))
             continue
         rates = entry.pass_rate if isinstance(entry.pass_rate, list) else [entry.pass_rate]
         flags = entry.correlated if isinstance(entry.correlated, list) else [entry.correlated]
@@ -93,7 +94,9 @@ def filter_defs(entries: list[FilterEntry]) -> list[FilterDef]:
             if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 < rate <= 1:
                 raise ConfigError(f"filters[{i}]: pass_rate {rate!r} must be a number in (0, 1]")
             named = pass_rate_expr(float(rate), bool(grid["correlated"]))
-            defs.append(FilterDef(named if base is None else And((base, named)), entry.exclude_seen))
+            label = f"pass_rate={rate:g}" + (" correlated" if grid["correlated"] else "")
+            label = f"{entry.name} {label}" if entry.name else label
+            defs.append(FilterDef(named if base is None else And((base, named)), entry.exclude_seen, label))
     return defs
 
 

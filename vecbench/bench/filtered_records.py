@@ -78,5 +78,10 @@ def filtered_base_row(
 ) -> dict[str, Any]:
     """Identifying columns of a filtered row; ``strategy`` is the requested one until a worker reports its choice."""
     row = base_row(experiment, dataset, dataset_label, build, QueryPoint(point.params, point.key), k)
-    row.update(filter=fdef.canonical, strategy=point.strategy_name, strategy_spec=point.strategy_spec)
+    row.update(
+        filter=fdef.canonical,
+        filter_name=fdef.name,
+        strategy=point.strategy_name,
+        strategy_spec=point.strategy_spec,
+    )
     return row

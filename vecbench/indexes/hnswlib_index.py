@@ -66,15 +66,39 @@ class HnswlibAdapter(IndexAdapter):
 
     def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
         # hnswlib raises rather than pad when fewer than k items exist; ask for what exists and pad.
-        labels, distances = self.index.knn_query(queries, k=min(k, self.live_items()))
+        labels, distances = self._knn(queries, min(k, self.live_items()), self.num_threads)
         return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
 
     def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
         # One thread: with more, hnswlib would start threads for this single row.
-        labels, distances = self.index.knn_query(
-            query.reshape(1, -1), k=min(k, self.live_items()), num_threads=1
-        )
+        labels, distances = self._knn(query.reshape(1, -1), min(k, self.live_items()), 1)
         return SearchResult(pad_ids(labels[0], k), pad_distances(distances[0], k))
+
+    def _knn(
+        self, queries: np.ndarray, k: int, threads: int, accept: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """knn_query; where hnswlib finds fewer than k for a query (a large k, a sparse filter) it
+        raises for the whole batch, so those rows are asked again alone for the most it can return."""
+        try:
+            return self.index.knn_query(queries, k=k, num_threads=threads, filter=accept)
+        except RuntimeError as exc:
+            if "contiguous 2D array" not in str(exc):
+                raise
+        labels = np.full((queries.shape[0], k), -1, dtype=np.int64)
+        distances = np.full((queries.shape[0], k), np.inf, dtype=np.float32)
+        for row, query in enumerate(queries):
+            low, high = 0, k  # the largest count hnswlib can return lies in [low, high]
+            found: tuple[np.ndarray, np.ndarray] | None = None
+            while low < high:
+                middle = (low + high + 1) // 2
+                try:
+                    found = self.index.knn_query(query[None, :], k=middle, num_threads=1, filter=accept)
+                    low = middle
+                except RuntimeError:
+                    high = middle - 1
+            if found is not None:  # the last success asked for exactly ``low``
+                labels[row, :low], distances[row, :low] = found[0][0], found[1][0]
+        return labels, distances
 
     def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> HnswlibFilter:
         self._require_built()
@@ -98,7 +122,7 @@ class HnswlibAdapter(IndexAdapter):
         if wanted == 0:
             n = queries.shape[0]
             return SearchResult(np.full((n, k), -1, np.int64), np.full((n, k), np.inf, np.float32))
-        labels, distances = self.index.knn_query(queries, k=wanted, num_threads=threads, filter=handle.accept)
+        labels, distances = self._knn(queries, wanted, threads, handle.accept)
         return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
 
     def add(self, vectors: np.ndarray) -> np.ndarray:

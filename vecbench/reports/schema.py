@@ -39,9 +39,10 @@ COLUMNS: dict[str, str] = {
     "runs": "Int64",
     "repeats": "Int64",
     "calibration_ms": "float64",
-    # Filtered rows only (null on unfiltered ones): the filter's canonical text, its measured
+    # Filtered rows only (null on unfiltered ones): the filter's canonical text and name, its measured
     # pass-rate, the strategy that ran (auto's choice) and the requested one with its parameters.
     "filter": "string",
+    "filter_name": "string",
     "pass_rate": "float64",
     "strategy": "string",
     "strategy_spec": "string",
