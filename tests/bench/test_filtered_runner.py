@@ -32,13 +32,24 @@ SYNTHETIC: dict[str, Any] = {
 }
 INDEXES: list[dict[str, Any]] = [
     {"adapter": "exact"},
-    {"adapter": "annoy", "build": {"n_trees": 5}, "query": {"search_k": 500}, "strategies": ["post", "exact-subset"]},
+    {
+        "adapter": "annoy",
+        "build": {"n_trees": 5},
+        "query": {"search_k": 500},
+        "strategies": ["post", "exact-subset"],
+    },
 ]
 FILTERS: list[dict[str, Any]] = [
     {"pass_rate": [0.01, 0.5], "correlated": [False, True]},
     {"name": "tagged", "expr": {"tags": {"any": ["t03"]}, "available": True}},
 ]
-STRATEGIES: list[Any] = ["pre", "post", {"name": "post", "overfetch": "fixed", "factor": 1}, "exact-subset", "auto"]
+STRATEGIES: list[Any] = [
+    "pre",
+    "post",
+    {"name": "post", "overfetch": "fixed", "factor": 1},
+    "exact-subset",
+    "auto",
+]
 
 
 def config(**changes: Any) -> Any:
@@ -82,7 +93,10 @@ def test_every_filter_strategy_and_query_point_is_a_row(finished: tuple[Path, An
     exact = filtered[(filtered["adapter"] == "exact") & ~filtered["strategy"].str.startswith("post-fixed")]
     assert (exact["recall"] == 1.0).all() and (exact["recall_ids"] == 1.0).all()
     fixed = filtered[filtered["strategy"] == "post-fixed(x1)"].set_index("filter_name")
-    assert fixed.loc["pass_rate=0.01", "recall"] < 0.1 and fixed.loc["pass_rate=0.01", "short_result_frac"] == 1.0
+    assert (
+        fixed.loc["pass_rate=0.01", "recall"] < 0.1
+        and fixed.loc["pass_rate=0.01", "short_result_frac"] == 1.0
+    )
     assert (filtered.loc[filtered["strategy"] == "exact-subset", "overfetch_mean"].isna()).all()
     assert (filtered.loc[filtered["strategy"] == "post-adaptive", "overfetch_mean"] > 1).all()
 
@@ -103,7 +117,9 @@ def test_filtered_metrics_recompute_from_raw_arrays(finished: tuple[Path, Any]) 
         assert row[name] == pytest.approx(value, nan_ok=True), name
 
 
-def test_unfiltered_keys_do_not_change_and_a_rerun_resumes(finished: tuple[Path, Any], tmp_path: Path) -> None:
+def test_unfiltered_keys_do_not_change_and_a_rerun_resumes(
+    finished: tuple[Path, Any], tmp_path: Path
+) -> None:
     out, frame = finished
     Runner(config(filters=[], indexes=INDEXES[:1]), tmp_path, progress=False).run()
     plain = ResultStore(tmp_path).read()
@@ -135,7 +151,10 @@ def test_filtered_ground_truth_is_cached_and_exact(tmp_path: Path) -> None:
     ("changes", "message"),
     [
         ({"filters": [{"expr": {"colour": "red"}}]}, "filters[0]: unknown attribute 'colour'"),
-        ({"filters": [{"expr": {"price": {"gte": "cheap"}}}]}, "'price' is numeric and compares with a number"),
+        (
+            {"filters": [{"expr": {"price": {"gte": "cheap"}}}]},
+            "'price' is numeric and compares with a number",
+        ),
         ({"filters": [{"expr": {"category": {"in": []}}}]}, "'in' needs at least one value"),
         ({"filters": [{"expr": {"price": {"lt": 0}}}]}, "no item passes"),
         ({"filters": [{"pass_rate": 1.5}]}, "pass_rate 1.5 must be a number in (0, 1]"),
@@ -148,7 +167,9 @@ def test_filtered_ground_truth_is_cached_and_exact(tmp_path: Path) -> None:
         ({"dataset": {**SYNTHETIC, "attributes": None}}, "need generated attributes"),
     ],
 )
-def test_bad_filters_and_strategies_fail_before_any_build(tmp_path: Path, changes: dict[str, Any], message: str) -> None:
+def test_bad_filters_and_strategies_fail_before_any_build(
+    tmp_path: Path, changes: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         Runner(config(**changes), tmp_path / "out", progress=False).run()
     assert message in str(caught.value) and "\n" not in str(caught.value)
@@ -156,7 +177,12 @@ def test_bad_filters_and_strategies_fail_before_any_build(tmp_path: Path, change
 
 
 def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
-    data = {"name": "bad", "dataset": SYNTHETIC, "indexes": [{"adapter": "exact"}], "filters": [{"expr": {"prise": 1}}]}
+    data = {
+        "name": "bad",
+        "dataset": SYNTHETIC,
+        "indexes": [{"adapter": "exact"}],
+        "filters": [{"expr": {"prise": 1}}],
+    }
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(data))
     done = subprocess.run(
@@ -167,7 +193,9 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert done.stderr.splitlines() == ["error: filters[0]: unknown attribute 'prise' (did you mean 'price'?)"]
+    assert done.stderr.splitlines() == [
+        "error: filters[0]: unknown attribute 'prise' (did you mean 'price'?)"
+    ]
 
 
 def test_movielens_config_runs_end_to_end(shared_data: Path, tmp_path: Path) -> None:
@@ -182,7 +210,10 @@ def test_movielens_config_runs_end_to_end(shared_data: Path, tmp_path: Path) -> 
     frame = ResultStore(tmp_path).read()
     filtered = frame[frame["filter"].notna()]
     assert (frame["status"] == "ok").all() and len(filtered) == 2 * 2 * 5
-    assert set(filtered["filter_name"]) == {"comedy or drama, 1990s", "sci-fi and thriller since 1980, unseen"}
+    assert set(filtered["filter_name"]) == {
+        "comedy or drama, 1990s",
+        "sci-fi and thriller since 1980, unseen",
+    }
     unseen = filtered[filtered["filter_name"].str.endswith("unseen")]
     assert unseen["filter"].str.endswith("and not seen").all() and (unseen["filter_violations"] == 0).all()
     exact = filtered[(filtered["adapter"] == "exact") & (filtered["strategy"] != "post-fixed(x1)")]

@@ -41,7 +41,9 @@ def frame(n: int) -> pd.DataFrame:
 def test_parquet_npz_and_csv_give_the_same_attributes(tmp_path: Path) -> None:
     data = frame(12)
     data.to_parquet(tmp_path / "a.parquet")
-    pd.DataFrame({**data, "genres": ["|".join(g) for g in data["genres"]]}).to_csv(tmp_path / "a.csv", index=False)
+    pd.DataFrame({**data, "genres": ["|".join(g) for g in data["genres"]]}).to_csv(
+        tmp_path / "a.csv", index=False
+    )
     np.savez(
         tmp_path / "a.npz",
         lang=data["lang"].to_numpy(dtype=str),
@@ -62,7 +64,9 @@ def test_parquet_npz_and_csv_give_the_same_attributes(tmp_path: Path) -> None:
 
 def test_bad_attribute_files_fail_with_one_line(tmp_path: Path) -> None:
     frame(3).to_parquet(tmp_path / "a.parquet")
-    with pytest.raises(ConfigError, match=r"attributes.types names 'prise', which .* lacks .*did you mean 'price'"):
+    with pytest.raises(
+        ConfigError, match=r"attributes.types names 'prise', which .* lacks .*did you mean 'price'"
+    ):
         read_attribute_file(tmp_path / "a.parquet", types={"prise": "numeric"})
     with pytest.raises(ConfigError, match="'number' for 'price' is not a kind"):
         read_attribute_file(tmp_path / "a.parquet", types={"price": "number"})
@@ -79,15 +83,23 @@ def test_attribute_rows_follow_the_base_rows_the_dataset_keeps(tmp_path: Path) -
     np.save(tmp_path / "v.npy", np.stack([rows, np.ones_like(rows)], axis=1))
     pd.DataFrame({"row": np.arange(500.0)}).to_parquet(tmp_path / "per_file_row.parquet")
     spec = DatasetSpec(
-        path=str(tmp_path / "v.npy"), metric="euclidean", n_queries=50, attributes=str(tmp_path / "per_file_row.parquet")
+        path=str(tmp_path / "v.npy"),
+        metric="euclidean",
+        n_queries=50,
+        attributes=str(tmp_path / "per_file_row.parquet"),
     )
     dataset = load_dataset(spec)
     column = dataset.attributes["row"] if dataset.attributes else None
     assert isinstance(column, NumericColumn)
     np.testing.assert_array_equal(column.values, dataset.base[:, 0])
     pd.DataFrame({"row": np.arange(123.0)}).to_parquet(tmp_path / "short.parquet")
-    with pytest.raises(DatasetError, match="has 123 rows; it needs one per base item \\(450\\) or one per row of the vector file \\(500\\)"):
-        load_dataset(DatasetSpec.model_validate({**spec.model_dump(), "attributes": str(tmp_path / "short.parquet")}))
+    with pytest.raises(
+        DatasetError,
+        match="has 123 rows; it needs one per base item \\(450\\) or one per row of the vector file \\(500\\)",
+    ):
+        load_dataset(
+            DatasetSpec.model_validate({**spec.model_dump(), "attributes": str(tmp_path / "short.parquet")})
+        )
 
 
 def test_attributes_do_not_change_the_vector_fingerprint() -> None:
@@ -97,9 +109,15 @@ def test_attributes_do_not_change_the_vector_fingerprint() -> None:
 
 
 def test_generated_pass_rates_are_exact_and_correlation_is_controlled() -> None:
-    dataset = load_dataset(DatasetSpec(name="synthetic", n_base=4000, n_queries=10, seed=2, options={"dim": 8}))
-    attrs = generate_attributes(dataset.base, Metric.EUCLIDEAN, {"n_clusters": 40, "category_correlation": 1.0})
-    again = generate_attributes(dataset.base, Metric.EUCLIDEAN, {"n_clusters": 40, "category_correlation": 1.0})
+    dataset = load_dataset(
+        DatasetSpec(name="synthetic", n_base=4000, n_queries=10, seed=2, options={"dim": 8})
+    )
+    attrs = generate_attributes(
+        dataset.base, Metric.EUCLIDEAN, {"n_clusters": 40, "category_correlation": 1.0}
+    )
+    again = generate_attributes(
+        dataset.base, Metric.EUCLIDEAN, {"n_clusters": 40, "category_correlation": 1.0}
+    )
     assert attrs.fingerprint() == again.fingerprint()
     assert set(attrs.schema().values()) == set(AttributeKind)
     d = pairwise_distances(dataset.base[:1000], dataset.base, Metric.EUCLIDEAN)

@@ -21,7 +21,9 @@ def items() -> Attributes:
             "genres": tags([["comedy", "drama"], ["drama"], [], None, ["comedy"], ["action", "comedy"]]),
             "year": numeric([1990, 2001, None, 1985, 2010, 1999.5]),
             "available": boolean([True, False, True, True, False, True]),
-            "published": timestamp(["2020-01-01", "2021-06-30", None, "2019-12-31", "2024-02-29", "2020-01-01T12:00:00"]),
+            "published": timestamp(
+                ["2020-01-01", "2021-06-30", None, "2019-12-31", "2024-02-29", "2020-01-01T12:00:00"]
+            ),
         }
     )
 
@@ -57,7 +59,10 @@ def test_python_builder_and_mapping_give_the_same_canonical_filter() -> None:
         {"and": [{"not": {"available": False}}, {"year": {"gte": 1990}}, {"genres": {"any": ["comedy"]}}]}
     )
     assert built.canonical() == parsed.canonical()
-    assert parse_filter({"lang": {"in": ["a", "b"]}}).canonical() == parse_filter({"lang": {"in": ["b", "a"]}}).canonical()
+    assert (
+        parse_filter({"lang": {"in": ["a", "b"]}}).canonical()
+        == parse_filter({"lang": {"in": ["b", "a"]}}).canonical()
+    )
     assert (attr("year") < 5).canonical() != (attr("year") <= 5).canonical()
 
 
@@ -95,7 +100,9 @@ def test_malformed_filters_fail_while_parsing(spec: object, message: str) -> Non
         ({"not": {"or": [{"lang": "en"}, {"year": {"lt": "x"}}]}}, "'year' is numeric"),
     ],
 )
-def test_filters_that_do_not_fit_the_data_fail_validation(items: Attributes, spec: object, message: str) -> None:
+def test_filters_that_do_not_fit_the_data_fail_validation(
+    items: Attributes, spec: object, message: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         validate_filter(parse_filter(spec), items)
     assert message in str(caught.value) and "\n" not in str(caught.value)

@@ -38,8 +38,12 @@ def brute_force(dataset: Dataset, allowed: np.ndarray, k: int) -> tuple[np.ndarr
     return order, np.take_along_axis(d, order, axis=1)
 
 
-def run(strategy: Strategy, dataset: Dataset, adapter: IndexAdapter, active: ActiveFilter) -> tuple[FilteredSearch, FilteredSearch]:
-    strategy.check(CheckTarget(type(adapter), adapter.build_params, dataset.metric, dataset.dim, dataset.attributes))
+def run(
+    strategy: Strategy, dataset: Dataset, adapter: IndexAdapter, active: ActiveFilter
+) -> tuple[FilteredSearch, FilteredSearch]:
+    strategy.check(
+        CheckTarget(type(adapter), adapter.build_params, dataset.metric, dataset.dim, dataset.attributes)
+    )
     strategy.prepare(context(dataset, adapter), active)
     strategy.apply_query_params(adapter.query_params)
     batch = strategy.search_batch(np.arange(dataset.n_queries), K)
@@ -58,8 +62,12 @@ def true_distances(dataset: Dataset, ids: np.ndarray) -> np.ndarray:
 
 
 @pytest.mark.parametrize("correlated", [False, True])
-@pytest.mark.parametrize("spec", EXACT_STRATEGIES, ids=lambda s: s if isinstance(s, str) else f"{s['name']}-{s['attribute']}")
-def test_exact_adapter_is_exact_under_every_strategy(small: Dataset, built: Callable[[str], IndexAdapter], spec: Any, correlated: bool) -> None:
+@pytest.mark.parametrize(
+    "spec", EXACT_STRATEGIES, ids=lambda s: s if isinstance(s, str) else f"{s['name']}-{s['attribute']}"
+)
+def test_exact_adapter_is_exact_under_every_strategy(
+    small: Dataset, built: Callable[[str], IndexAdapter], spec: Any, correlated: bool
+) -> None:
     adapter = built("exact")
     assert small.attributes is not None
     for rate in RATES:
@@ -70,15 +78,21 @@ def test_exact_adapter_is_exact_under_every_strategy(small: Dataset, built: Call
             got = true_distances(small, result.ids)
             assert mask[result.ids[result.ids >= 0]].all(), (spec, rate)
             # Same neighbours up to ties: the sorted true distances agree.
-            np.testing.assert_allclose(np.sort(got, axis=1), want, rtol=1e-5, atol=1e-5, err_msg=f"{spec} {rate}")
+            np.testing.assert_allclose(
+                np.sort(got, axis=1), want, rtol=1e-5, atol=1e-5, err_msg=f"{spec} {rate}"
+            )
 
 
 @pytest.mark.parametrize("name", ["faiss-hnsw", "faiss-ivf", "hnswlib", "annoy"])
-def test_approximate_adapters_never_return_failing_items(small: Dataset, built: Callable[[str], IndexAdapter], name: str) -> None:
+def test_approximate_adapters_never_return_failing_items(
+    small: Dataset, built: Callable[[str], IndexAdapter], name: str
+) -> None:
     adapter = built(name)
     assert small.attributes is not None
     native = type(adapter).capabilities.native_filter
-    mask = evaluate(parse_filter({"and": [{"category": {"in": ["c0", "c2"]}}, {"available": True}]}), small.attributes)
+    mask = evaluate(
+        parse_filter({"and": [{"category": {"in": ["c0", "c2"]}}, {"available": True}]}), small.attributes
+    )
     truth, _ = brute_force(small, mask, K)
     specs: list[Any] = ["post", "exact-subset", "auto", {"name": "post", "overfetch": "fixed", "factor": 1}]
     specs += ["pre"] if native else []
@@ -95,11 +109,15 @@ def test_approximate_adapters_never_return_failing_items(small: Dataset, built: 
             assert recall > 0.9, (name, spec, recall)
 
 
-def test_post_without_overfetch_collapses_and_adaptive_recovers(small: Dataset, built: Callable[[str], IndexAdapter]) -> None:
+def test_post_without_overfetch_collapses_and_adaptive_recovers(
+    small: Dataset, built: Callable[[str], IndexAdapter]
+) -> None:
     adapter = built("hnswlib")
     assert small.attributes is not None
     mask = evaluate(pass_rate_expr(0.01, False), small.attributes)
-    fixed, _ = run(make_strategy({"name": "post", "overfetch": "fixed", "factor": 1}), small, adapter, ActiveFilter(mask))
+    fixed, _ = run(
+        make_strategy({"name": "post", "overfetch": "fixed", "factor": 1}), small, adapter, ActiveFilter(mask)
+    )
     adaptive, _ = run(make_strategy("post"), small, adapter, ActiveFilter(mask))
     assert (fixed.ids >= 0).sum(axis=1).mean() < 1.0  # about k * 1% survive from k candidates
     assert (fixed.candidates == K).all()
@@ -112,10 +130,25 @@ def test_auto_picks_by_estimated_pass_rate(small: Dataset, built: Callable[[str]
     for name in ("faiss-hnsw", "annoy"):
         for rate in RATES:
             auto = make_strategy({"name": "auto", "exact_below": 0.02, "post_above": 0.5})
-            auto.prepare(context(small, built(name)), ActiveFilter(evaluate(pass_rate_expr(rate, True), small.attributes)))
+            auto.prepare(
+                context(small, built(name)),
+                ActiveFilter(evaluate(pass_rate_expr(rate, True), small.attributes)),
+            )
             chosen[name, rate] = auto.label()
-    assert [chosen["faiss-hnsw", r] for r in RATES] == ["exact-subset", "exact-subset", "pre", "post-adaptive", "post-adaptive"]
-    assert [chosen["annoy", r] for r in RATES] == ["exact-subset", "exact-subset", "post-adaptive", "post-adaptive", "post-adaptive"]
+    assert [chosen["faiss-hnsw", r] for r in RATES] == [
+        "exact-subset",
+        "exact-subset",
+        "pre",
+        "post-adaptive",
+        "post-adaptive",
+    ]
+    assert [chosen["annoy", r] for r in RATES] == [
+        "exact-subset",
+        "exact-subset",
+        "post-adaptive",
+        "post-adaptive",
+        "post-adaptive",
+    ]
 
 
 def test_strategies_refuse_what_cannot_run(small: Dataset) -> None:
@@ -124,9 +157,13 @@ def test_strategies_refuse_what_cannot_run(small: Dataset) -> None:
     def target(name: str, **build: Any) -> CheckTarget:
         return CheckTarget(get_adapter_class(name), build, small.metric, small.dim, small.attributes)
 
-    with pytest.raises(ConfigError, match="'pre' needs native filtered search, which adapter 'annoy' does not declare"):
+    with pytest.raises(
+        ConfigError, match="'pre' needs native filtered search, which adapter 'annoy' does not declare"
+    ):
         make_strategy("pre").check(target("annoy"))
-    with pytest.raises(ConfigError, match=r"partition 'p0.001' of 'uniform_band' has 3 items: .*exact_below above 3"):
+    with pytest.raises(
+        ConfigError, match=r"partition 'p0.001' of 'uniform_band' has 3 items: .*exact_below above 3"
+    ):
         make_strategy({"name": "partition", "attribute": "uniform_band"}).check(target("faiss-ivf", nlist=16))
     with pytest.raises(ConfigError, match="'uniform' is numeric; partitions need a categorical attribute"):
         make_strategy({"name": "partition", "attribute": "uniform"}).check(target("exact"))
@@ -136,9 +173,13 @@ def test_strategies_refuse_what_cannot_run(small: Dataset) -> None:
         make_strategy({"name": "post", "overfetch": "some"})
 
 
-@pytest.mark.parametrize("spec", ["pre", "post", "exact-subset", {"name": "partition", "attribute": "category"}], ids=str)
+@pytest.mark.parametrize(
+    "spec", ["pre", "post", "exact-subset", {"name": "partition", "attribute": "category"}], ids=str
+)
 @pytest.mark.parametrize("form", ["excluded", "masks"])
-def test_per_query_exclusion_is_honoured_and_exact(small: Dataset, built: Callable[[str], IndexAdapter], spec: Any, form: str) -> None:
+def test_per_query_exclusion_is_honoured_and_exact(
+    small: Dataset, built: Callable[[str], IndexAdapter], spec: Any, form: str
+) -> None:
     """Exclude, per query, its five nearest passing items: what "exclude seen" does to a user."""
     assert small.attributes is not None
     mask = evaluate(parse_filter({"category": {"in": ["c0", "c1"]}}), small.attributes)

@@ -147,14 +147,20 @@ def plan_filters(
     strategies = _strategies_per_point(config, points)
     for point in points:
         target = CheckTarget(
-            get_adapter_class(point.adapter), point.build_params, dataset.metric, dataset.dim, dataset.attributes
+            get_adapter_class(point.adapter),
+            point.build_params,
+            dataset.metric,
+            dataset.dim,
+            dataset.attributes,
         )
         planned: list[FilteredPoint] = []
         seen_specs: set[str] = set()
         for spec in strategies[point.key]:
             strategy = make_strategy(spec)
             if strategy.spec() in seen_specs:
-                raise ConfigError(f"strategies: {strategy.spec()} appears twice for {point.label}; remove one")
+                raise ConfigError(
+                    f"strategies: {strategy.spec()} appears twice for {point.label}; remove one"
+                )
             seen_specs.add(strategy.spec())
             strategy.check(target)
             for fi, fkey in enumerate(plan.keys):
@@ -175,14 +181,20 @@ def plan_filters(
     return plan
 
 
-def _strategies_per_point(config: ExperimentConfig, points: list[BuildPoint]) -> Mapping[str, list[StrategySpec]]:
+def _strategies_per_point(
+    config: ExperimentConfig, points: list[BuildPoint]
+) -> Mapping[str, list[StrategySpec]]:
     """Each build point's strategies: its index entry's, else the config's (points follow entry order)."""
     out: dict[str, list[StrategySpec]] = {}
     position = 0
     for entry in config.indexes:
         for _ in expand_grid(entry.build):
-            out[points[position].key] = entry.strategies if entry.strategies is not None else config.strategies
+            out[points[position].key] = (
+                entry.strategies if entry.strategies is not None else config.strategies
+            )
             position += 1
     if not all(out.values()):
-        raise ConfigError("strategies: is empty; list at least one of pre, post, partition, exact-subset, auto")
+        raise ConfigError(
+            "strategies: is empty; list at least one of pre, post, partition, exact-subset, auto"
+        )
     return out

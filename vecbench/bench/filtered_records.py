@@ -35,7 +35,9 @@ def filtered_quality(
     found = distances_to_ids(dataset.queries, dataset.base, ids, dataset.metric)
     truth = truth.top(min(k, truth.k))
     return {
-        "recall": float(np.nanmean(filtered_tie_aware_recall(found, ids, allowed, truth.ids, truth.distances, k))),
+        "recall": float(
+            np.nanmean(filtered_tie_aware_recall(found, ids, allowed, truth.ids, truth.distances, k))
+        ),
         "recall_ids": float(np.nanmean(filtered_id_recall(ids, allowed, truth.ids, k))),
         "short_result_frac": short_result_fraction(ids, k),
         "overfetch_mean": overfetch_mean(raw["candidates"], k),
@@ -52,7 +54,11 @@ def filtered_point_metrics(
 
 
 def pooled_filtered_metrics(
-    raws: Sequence[Mapping[str, np.ndarray]], dataset: Dataset, truth: GroundTruth, active: ActiveFilter, k: int
+    raws: Sequence[Mapping[str, np.ndarray]],
+    dataset: Dataset,
+    truth: GroundTruth,
+    active: ActiveFilter,
+    k: int,
 ) -> dict[str, float]:
     """A filtered row over every repetition: quality averaged, speed from the pooled samples."""
     per_repeat = [filtered_quality(raw, dataset, truth, active, k) for raw in raws]

@@ -77,7 +77,9 @@ def _read_frame(path: Path, fmt: str) -> pd.DataFrame:
     shapes = {name: array.shape for name, array in arrays.items() if array.ndim != 1}
     if shapes:
         name, shape = next(iter(shapes.items()))
-        raise DatasetError(f"{path}: attribute '{name}' must be a 1-d array (one value per item), got {shape}")
+        raise DatasetError(
+            f"{path}: attribute '{name}' must be a 1-d array (one value per item), got {shape}"
+        )
     lengths = {array.shape[0] for array in arrays.values()}
     if len(lengths) > 1:
         raise DatasetError(f"{path}: attribute arrays differ in length ({sorted(lengths)})")
@@ -89,9 +91,13 @@ def _parse_types(types: Mapping[str, str], names: list[str], path: Path) -> dict
     out: dict[str, AttributeKind] = {}
     for name, kind in types.items():
         if name not in names:
-            raise ConfigError(f"attributes.types names '{name}', which {path} lacks{closest_hint(name, names)}")
+            raise ConfigError(
+                f"attributes.types names '{name}', which {path} lacks{closest_hint(name, names)}"
+            )
         if kind not in kinds:
-            raise ConfigError(f"attributes.types: '{kind}' for '{name}' is not a kind; use one of {', '.join(kinds)}")
+            raise ConfigError(
+                f"attributes.types: '{kind}' for '{name}' is not a kind; use one of {', '.join(kinds)}"
+            )
         out[name] = AttributeKind(kind)
     return out
 

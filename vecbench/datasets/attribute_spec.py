@@ -31,5 +31,7 @@ class AttributeSpec(BaseModel):
     @model_validator(mode="after")
     def _something(self) -> AttributeSpec:
         if self.path is None and self.generate is None:
-            raise ValueError("give attributes a path (parquet, npz or csv) or generate: {} for synthetic ones")
+            raise ValueError(
+                "give attributes a path (parquet, npz or csv) or generate: {} for synthetic ones"
+            )
         return self

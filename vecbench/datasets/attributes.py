@@ -132,7 +132,9 @@ class Attributes:
     def __post_init__(self) -> None:
         lengths = {name: len(column) for name, column in self.columns.items()}
         if len(set(lengths.values())) > 1:
-            raise DatasetError(f"attributes from {self.source or 'memory'}: columns differ in length {lengths}")
+            raise DatasetError(
+                f"attributes from {self.source or 'memory'}: columns differ in length {lengths}"
+            )
 
     @property
     def n(self) -> int:

@@ -69,13 +69,17 @@ def read_item_attributes(folder: Path) -> Attributes:
     for row, line in enumerate(lines):
         fields = line.split("|")
         if len(fields) != 5 + N_GENRES or fields[0] != str(row + 1):
-            raise DatasetError(f"{path}: line {row + 1} is not 'id|title|date|video date|url|19 flags' in id order")
+            raise DatasetError(
+                f"{path}: line {row + 1} is not 'id|title|date|video date|url|19 flags' in id order"
+            )
         flags[row] = [flag == "1" for flag in fields[5:]]
         if fields[2]:
             try:
                 dates[row] = np.datetime64(datetime.strptime(fields[2], "%d-%b-%Y"), "s")
             except ValueError:
-                raise DatasetError(f"{path}: line {row + 1}: release date {fields[2]!r} is not dd-Mon-yyyy") from None
+                raise DatasetError(
+                    f"{path}: line {row + 1}: release date {fields[2]!r} is not dd-Mon-yyyy"
+                ) from None
     years = dates.astype("datetime64[Y]").astype(np.float64) + 1970.0
     years[np.isnat(dates)] = np.nan
     columns: dict[str, Column] = {

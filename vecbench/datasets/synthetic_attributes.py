@@ -46,8 +46,11 @@ OPTIONS: Mapping[str, ParamSpec] = {
     "n_categories": ParamSpec(int, 8, "values of 'category'", minimum=1),
     "category_skew": ParamSpec(float, 1.0, "Zipf exponent of category sizes (0: equal sizes)", minimum=0.0),
     "category_correlation": ParamSpec(
-        float, 0.0, "share of items whose category is their cluster's (0: random, 1: follows clusters)",
-        minimum=0.0, maximum=1.0,
+        float,
+        0.0,
+        "share of items whose category is their cluster's (0: random, 1: follows clusters)",
+        minimum=0.0,
+        maximum=1.0,
     ),
     "n_tags": ParamSpec(int, 20, "vocabulary of 'tags'", minimum=1),
     "tags_per_item": ParamSpec(int, 3, "tags per item (at most n_tags)", minimum=0),

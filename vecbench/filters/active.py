@@ -64,7 +64,9 @@ class ActiveFilter:
         if pq.excluded is not None:
             bad = [ids for ids in pq.excluded if ids.size and (ids[0] < 0 or ids[-1] >= n_items)]
             if bad:
-                raise ConfigError(f"excluded ids must be in 0..{n_items - 1}; found {bad[0][[0, -1]].tolist()}")
+                raise ConfigError(
+                    f"excluded ids must be in 0..{n_items - 1}; found {bad[0][[0, -1]].tolist()}"
+                )
 
     def for_query(self, query: int) -> tuple[np.ndarray, np.ndarray | None]:
         """(allowed mask, excluded ids or None) for one query; the global mask is shared, not copied."""

@@ -38,7 +38,9 @@ def filtered_ground_truth(
         raise ConfigError(f"ground truth needs k >= 1, got {k}")
     active.check(dataset.n_base, dataset.n_queries)
     depth = max(k, MIN_K)
-    path = filtered_cache_path(cache_dir, dataset, filter_key(canonical, active), depth) if cache_dir else None
+    path = (
+        filtered_cache_path(cache_dir, dataset, filter_key(canonical, active), depth) if cache_dir else None
+    )
     found = read_cached(path, dataset.n_queries, dataset.n_base, depth, padded=True) if path else None
     if found is None:
         found = compute_filtered(dataset, active, depth)
@@ -46,7 +48,9 @@ def filtered_ground_truth(
             try:
                 write_atomic(path, *found)
             except OSError as exc:
-                raise DatasetError(f"cannot write the ground-truth cache {path}: {exc.strerror or exc}") from None
+                raise DatasetError(
+                    f"cannot write the ground-truth cache {path}: {exc.strerror or exc}"
+                ) from None
     ids, distances = found
     ids.flags.writeable = False
     distances.flags.writeable = False
@@ -82,7 +86,12 @@ def compute_filtered(dataset: Dataset, active: ActiveFilter, depth: int) -> tupl
 
 
 def _fill(
-    ids: np.ndarray, distances: np.ndarray, dataset: Dataset, queries: np.ndarray, allowed: np.ndarray, depth: int
+    ids: np.ndarray,
+    distances: np.ndarray,
+    dataset: Dataset,
+    queries: np.ndarray,
+    allowed: np.ndarray,
+    depth: int,
 ) -> None:
     subset = np.flatnonzero(allowed)
     if subset.size:

@@ -80,4 +80,6 @@ def _leaf(attribute: str, op: str, operand: Any, where: str) -> Expr:
 def _literal(value: Any, where: str) -> Literal:
     if isinstance(value, str | bool | int | float | dt.date | dt.datetime):
         return value
-    raise ConfigError(f"{where}: {value!r} is not a value a filter can compare with (text, number, boolean, date)")
+    raise ConfigError(
+        f"{where}: {value!r} is not a value a filter can compare with (text, number, boolean, date)"
+    )

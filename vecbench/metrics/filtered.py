@@ -35,7 +35,9 @@ def filtered_tie_aware_recall(
     last = np.maximum(expected - 1, 0)
     threshold = np.take_along_axis(np.asarray(true_distances)[:, :k], last[:, None], axis=1) + epsilon
     ids_k = np.asarray(ids)[:, :k]
-    hits = (np.asarray(found_distances)[:, :k] <= threshold) & _unique_valid(ids_k) & np.asarray(allowed)[:, :k]
+    hits = (
+        (np.asarray(found_distances)[:, :k] <= threshold) & _unique_valid(ids_k) & np.asarray(allowed)[:, :k]
+    )
     return _ratio(np.minimum(hits.sum(axis=1), expected), expected)
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vecbench.errors import ConfigError
-from vecbench.filters.strategies.base import CheckTarget, FilteredSearch, Strategy
+from vecbench.filters.strategies.base import FilteredSearch, Strategy
 from vecbench.filters.strategies.exact_subset import ExactSubset
 from vecbench.filters.strategies.post import PostFilter
 from vecbench.filters.strategies.pre import PreFilter
@@ -27,8 +27,12 @@ SAMPLE_SEED = 0
 class Auto(Strategy):
     name: ClassVar[str] = "auto"
     param_specs: ClassVar[Mapping[str, ParamSpec]] = {
-        "exact_below": ParamSpec(float, 0.02, "estimated pass-rate below which to brute-force the subset", minimum=0.0, maximum=1.0),
-        "post_above": ParamSpec(float, 0.5, "estimated pass-rate from which to post-filter", minimum=0.0, maximum=1.0),
+        "exact_below": ParamSpec(
+            float, 0.02, "estimated pass-rate below which to brute-force the subset", minimum=0.0, maximum=1.0
+        ),
+        "post_above": ParamSpec(
+            float, 0.5, "estimated pass-rate from which to post-filter", minimum=0.0, maximum=1.0
+        ),
         "sample": ParamSpec(int, 10_000, "items sampled to estimate the pass-rate", minimum=1),
     }
 
@@ -44,9 +48,6 @@ class Auto(Strategy):
 
     def label(self) -> str:
         return self.delegate.label() if self.delegate is not None else self.name
-
-    def check(self, target: CheckTarget) -> None:
-        self.native = target.adapter_class.capabilities.native_filter
 
     def choose(self, estimate: float, native: bool) -> Strategy:
         """The strategy for a filter with this estimated pass-rate on an adapter with(out) native filtering."""

@@ -133,7 +133,9 @@ class Strategy(abc.ABC):
         return self.context.queries[int(rows[0]) : int(rows[-1]) + 1]
 
 
-def take_passing(ids: np.ndarray, distances: np.ndarray, ok: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def take_passing(
+    ids: np.ndarray, distances: np.ndarray, ok: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
     """First ``k`` entries per row where ``ok`` holds, in their original order; -1 / +inf pad the rest."""
     order = np.argsort(~ok, axis=1, kind="stable")[:, :k]
     kept = np.take_along_axis(ok, order, axis=1)

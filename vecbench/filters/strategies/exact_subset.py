@@ -62,8 +62,10 @@ class ExactSubset(Strategy):
         distances = np.full((1, k), np.inf, dtype=np.float32)
         if subset.size:
             found_d, local = faiss.knn(
-                ctx.queries[row : row + 1], np.ascontiguousarray(ctx.prepared_base[subset]),
-                min(k, subset.size), metric=self.faiss_metric,
+                ctx.queries[row : row + 1],
+                np.ascontiguousarray(ctx.prepared_base[subset]),
+                min(k, subset.size),
+                metric=self.faiss_metric,
             )
             ids = pad_ids(np.where(local >= 0, subset[np.maximum(local, 0)], -1), k)
             distances[:, : found_d.shape[1]] = found_d

@@ -63,7 +63,9 @@ class Partition(Strategy):
     name: ClassVar[str] = "partition"
     param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "attribute": ParamSpec(str, "", "categorical attribute whose values get an index each"),
-        "exact_below": ParamSpec(int, 0, "partitions with fewer items are brute-forced, not indexed", minimum=0),
+        "exact_below": ParamSpec(
+            int, 0, "partitions with fewer items are brute-forced, not indexed", minimum=0
+        ),
     }
 
     def check(self, target: CheckTarget) -> None:
@@ -84,11 +86,15 @@ class Partition(Strategy):
     def _column(self, attributes: Any) -> CategoricalColumn:
         name = self.params["attribute"]
         if not name:
-            raise ConfigError("strategy 'partition' needs attribute: the categorical attribute to partition by")
+            raise ConfigError(
+                "strategy 'partition' needs attribute: the categorical attribute to partition by"
+            )
         if attributes is None:
             raise ConfigError("strategy 'partition' needs item attributes; the dataset has none")
         if name not in attributes:
-            raise ConfigError(f"strategy 'partition': unknown attribute '{name}'{closest_hint(name, list(attributes))}")
+            raise ConfigError(
+                f"strategy 'partition': unknown attribute '{name}'{closest_hint(name, list(attributes))}"
+            )
         column = attributes[name]
         if not isinstance(column, CategoricalColumn):
             raise ConfigError(

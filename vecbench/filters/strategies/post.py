@@ -17,7 +17,9 @@ from vecbench.filters.strategies.overfetch import Schedule, overfetch_search
 from vecbench.indexes.base import ParamSpec, SearchResult
 
 OVERFETCH_SPECS: Mapping[str, ParamSpec] = {
-    "overfetch": ParamSpec(str, "adaptive", "grow the request until k survive, or ask once", choices=("adaptive", "fixed")),
+    "overfetch": ParamSpec(
+        str, "adaptive", "grow the request until k survive, or ask once", choices=("adaptive", "fixed")
+    ),
     "factor": ParamSpec(float, 2.0, "candidates asked for first, as a multiple of k", minimum=1.0),
     "growth": ParamSpec(float, 2.0, "adaptive: multiplier of the request while short of k", minimum=1.01),
     "max_candidates": ParamSpec(int, 0, "adaptive: most candidates asked for (0: every item)", minimum=0),
@@ -41,7 +43,9 @@ class PostFilter(Strategy):
 
     def search_batch(self, rows: np.ndarray, k: int) -> FilteredSearch:
         adapter = self.context.adapter
-        return overfetch_search(adapter.search_prepared, self.query_block(rows), rows, k, self.filter, self.schedule(k))
+        return overfetch_search(
+            adapter.search_prepared, self.query_block(rows), rows, k, self.filter, self.schedule(k)
+        )
 
     def search_one(self, row: int, k: int) -> FilteredSearch:
         adapter = self.context.adapter
@@ -52,4 +56,3 @@ class PostFilter(Strategy):
 
         queries = self.context.queries[row : row + 1]
         return overfetch_search(one, queries, np.array([row]), k, self.filter, self.schedule(k))
-

@@ -39,7 +39,10 @@ class PreFilter(Strategy):
             found = adapter.search_filtered(queries, k, self.handles[0])
             return FilteredSearch(found.ids, found.distances, candidates)
         # One handle per query: the library takes one filter per call.
-        results = [adapter.search_one_filtered(q, k, self.handles[row]) for q, row in zip(queries, rows.tolist(), strict=True)]
+        results = [
+            adapter.search_one_filtered(q, k, self.handles[row])
+            for q, row in zip(queries, rows.tolist(), strict=True)
+        ]
         return FilteredSearch(
             np.stack([r.ids for r in results]), np.stack([r.distances for r in results]), candidates
         )
