@@ -8,6 +8,7 @@ from pathlib import Path
 from vecbench.datasets.formats import infer_format, load_file, resolve_format
 from vecbench.datasets.loaders.glove import load_glove_package
 from vecbench.datasets.loaders.mnist import MNIST_TEST_IMAGES
+from vecbench.datasets.logs.registry import resolve_path
 from vecbench.datasets.movielens_embedding import svd_embedding
 from vecbench.datasets.movielens_items import read_item_attributes, read_ratings, seen_items
 from vecbench.datasets.raw import RawVectors
@@ -63,7 +64,7 @@ def movielens_100k(spec: DatasetSpec) -> RawVectors:
     """Movies (base) and users (queries) embedded by SVD of the ratings, with item attributes and seen lists."""
     if spec.path is None:
         raise ConfigError("dataset 'movielens-100k' is not bundled; set path: to the ml-100k folder")
-    folder = Path(spec.path).expanduser()
+    folder = resolve_path(spec.path)  # "${VECBENCH_SHARED_DATA}/movielens-100k" as the pipeline configs write it
     options = resolve_params("movielens-100k", MOVIELENS_OPTIONS, spec.options)
     attributes = read_item_attributes(folder)
     ratings = read_ratings(folder)

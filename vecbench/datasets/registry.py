@@ -81,7 +81,7 @@ DATASETS: dict[str, NamedDataset] = {
         defaults=Defaults(metric=Metric.INNER_PRODUCT),
         loader="vecbench.datasets.named:movielens_100k",
         fields={
-            "path": "required: the ml-100k folder (u.item, u.genre, u.data)",
+            "path": "required: the ml-100k folder (u.item, u.genre, u.data); may use ${VECBENCH_SHARED_DATA}",
             "metric": "default inner_product (user . item reconstructs the rating matrix)",
             "n_base": "movies kept (default all 1682; a prefix by id)",
             "n_queries": "users kept (default all 943; a prefix by id)",
