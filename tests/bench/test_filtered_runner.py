@@ -218,3 +218,18 @@ def test_movielens_config_runs_end_to_end(shared_data: Path, tmp_path: Path) -> 
     assert unseen["filter"].str.endswith("and not seen").all() and (unseen["filter_violations"] == 0).all()
     exact = filtered[(filtered["adapter"] == "exact") & (filtered["strategy"] != "post-fixed(x1)")]
     assert (exact["recall"] == 1.0).all()
+
+
+def test_repeated_points_pool_every_repetition(tmp_path: Path) -> None:
+    cfg = config(
+        indexes=[{"adapter": "hnswlib", "build": {"M": 8}, "query": {"ef": 32}}],
+        filters=[{"pass_rate": 0.1}],
+        strategies=["pre", "auto"],
+        repeats=2,
+    )
+    Runner(cfg, tmp_path, progress=False).run()
+    frame = ResultStore(tmp_path).read()
+    filtered = frame[frame["filter"].notna()]
+    assert (frame["status"] == "ok").all() and len(filtered) == 2 and (filtered["repeats"] == 2).all()
+    assert set(filtered["strategy"]) == {"pre"}  # auto picks pre at 10% for an adapter with native filtering
+    assert len(list((tmp_path / "raw").glob("*.npz"))) == 2 * len(frame)  # one raw file per repetition
