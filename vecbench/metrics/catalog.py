@@ -100,12 +100,14 @@ METRICS: dict[str, MetricInfo] = {
             "x k",
             False,
             "filtered rows: mean candidates fetched from the index per query, as a multiple of k",
+            MetricKind.COST,
         ),
         MetricInfo(
             "filter_violations",
             "items",
             False,
             "filtered rows: returned items that fail the filter (always a bug; counted as misses)",
+            MetricKind.COST,
         ),
         MetricInfo(
             "distance_computations",
