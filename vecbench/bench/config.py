@@ -8,11 +8,31 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vecbench.datasets.attribute_spec import AttributeSpec
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError, closest_hint
 from vecbench.reports.constraints import Constraints
 
 ParamGrid = dict[str, Any]
+# A filter strategy: a name ("pre") or a name with parameters ({name: post, overfetch: fixed, factor: 1}).
+StrategySpec = str | dict[str, Any]
+
+
+class FilterEntry(BaseModel):
+    """One filter, or a grid of named synthetic ones: an expression and/or a pass-rate (lists expand).
+
+    ``pass_rate: p`` keeps the items whose generated ``uniform`` score (``clustered`` when
+    ``correlated``) is below p: exactly round(p * n) items. It needs ``attributes: {generate: {}}``
+    on the dataset. ``exclude_seen`` also removes, per query, the items the dataset lists as seen.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    expr: dict[str, Any] | None = None
+    pass_rate: float | list[float] | None = None
+    correlated: bool | list[bool] = False
+    exclude_seen: bool = False
 
 
 class IndexEntry(BaseModel):
@@ -25,6 +45,7 @@ class IndexEntry(BaseModel):
     query: ParamGrid = Field(default_factory=dict)
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
+    strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
 
 
 class ExperimentConfig(BaseModel):
@@ -47,6 +68,9 @@ class ExperimentConfig(BaseModel):
     memory_limit_gb: float | None = Field(default=None, gt=0, description="address-space cap per worker")
     cache_dir: str | None = None
     constraints: Constraints = Field(default_factory=Constraints)
+    # Filtered retrieval: each filter x strategy x query point is one more row per build point.
+    filters: list[FilterEntry] = Field(default_factory=list)
+    strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
 
 
 def _format_validation_error(exc: ValidationError, source: str) -> str:
@@ -58,12 +82,16 @@ def _format_validation_error(exc: ValidationError, source: str) -> str:
         key = str(err["loc"][-1])
         parent = ExperimentConfig
         known = list(parent.model_fields)
-        if len(err["loc"]) > 1 and err["loc"][0] == "dataset":
+        if len(err["loc"]) > 2 and err["loc"][:2] == ("dataset", "attributes"):
+            known = list(AttributeSpec.model_fields)
+        elif len(err["loc"]) > 1 and err["loc"][0] == "dataset":
             known = list(DatasetSpec.model_fields)
         elif len(err["loc"]) > 2 and err["loc"][0] == "indexes":
             known = list(IndexEntry.model_fields)
         elif len(err["loc"]) > 1 and err["loc"][0] == "constraints":
             known = list(Constraints.model_fields)
+        elif len(err["loc"]) > 2 and err["loc"][0] == "filters":
+            known = list(FilterEntry.model_fields)
         return f"{source}: unknown key '{where}'{closest_hint(key, known)}"
     if err["type"] == "missing":
         return f"{source}: missing required key '{where}'"

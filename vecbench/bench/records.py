@@ -66,12 +66,18 @@ def pooled_metrics(
     """
     per_repeat = [point_metrics(raw, dataset, truth, k) for raw in raws]
     metrics = {name: float(np.mean([m[name] for m in per_repeat])) for name in per_repeat[0]}
+    metrics.update(pooled_speed_metrics(raws))
+    return metrics
+
+
+def pooled_speed_metrics(raws: Sequence[Mapping[str, np.ndarray]]) -> dict[str, float]:
+    """QPS, latency and CPU time from the pooled samples of every repetition, and their calibration."""
     pooled = {
         name: np.concatenate([raw[name] for raw in raws])
         for name in ("batch_ns", "latencies_ns", "batch_cpu_ns", "latencies_cpu_ns")
         if all(name in raw for raw in raws)
     }
-    metrics.update(speed_metrics({**pooled, "ids": raws[0]["ids"]}))
+    metrics = speed_metrics({**pooled, "ids": raws[0]["ids"]})
     metrics["calibration_ms"] = calibration_ms(
         np.concatenate([raw.get("calibration_ns", np.empty(0, np.int64)) for raw in raws])
     )

@@ -23,6 +23,9 @@ from tqdm import tqdm
 from vecbench.bench.calibration import job_calibration
 from vecbench.bench.config import ExperimentConfig
 from vecbench.bench.environment import collect_environment
+from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
+from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
+from vecbench.bench.filtered_worker import FilteredTask
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
 from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
@@ -94,6 +97,7 @@ class Runner:
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
         self._context = mp.get_context("spawn")
+        self.plan = FilterPlan()
 
     def run(self) -> RunSummary:
         started = time.monotonic()
@@ -102,6 +106,7 @@ class Runner:
         points = expand_sweep(config, dataset.fingerprint)
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+        self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
         truth = exact_ground_truth(dataset, config.k, cache_dir)
 
         self.store.prepare()
@@ -119,9 +124,10 @@ class Runner:
             )
         )
         done = self.store.finished_keys()
-        total = sum(len(p.query_points) for p in points)
-        todo = [p for p in points if any(q.key not in done for q in p.query_points)]
-        skipped = total - sum(sum(q.key not in done for q in p.query_points) for p in todo)
+        keys = {p.key: [q.key for q in self._points(p)] for p in points}
+        total = sum(len(k) for k in keys.values())
+        todo = [p for p in points if any(key not in done for key in keys[p.key])]
+        skipped = total - sum(sum(key not in done for key in keys[p.key]) for p in todo)
         failed = 0
         bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
         completed = False
@@ -153,19 +159,19 @@ class Runner:
         lands on disk the moment its point is measured.
         """
         config = self.config
-        todo = [q for q in point.query_points if q.key not in done]
+        todo = [q for q in self._points(point) if q.key not in done]
         label = str(config.dataset.label())
         finished: dict[str, list[QueryDone]] = {q.key: [] for q in todo}
         errors: dict[str, str] = {}
         builds: list[Built] = []
         rows: list[dict[str, Any]] = []
 
-        def emit(query: QueryPoint) -> None:
-            row = base_row(config.name, dataset, label, point, query, config.k)
+        def emit(query: QueryPoint | FilteredPoint) -> None:
+            row = self._row(dataset, label, point, query)
             if query.key in errors:
                 row = failed_row(row, errors[query.key])
             else:
-                row.update(self._measured(finished[query.key], dataset, truth))
+                row.update(self._measured(finished[query.key], dataset, truth, query))
             row = self._with_build(row, builds)
             self.store.append([row], environment)
             rows.append(row)
@@ -195,10 +201,10 @@ class Runner:
         self,
         point: BuildPoint,
         dataset: Dataset,
-        queries: list[QueryPoint],
+        queries: list[QueryPoint | FilteredPoint],
         repeat: int,
         builds: list[Built],
-    ) -> Iterator[tuple[QueryPoint, QueryDone | str]]:
+    ) -> Iterator[tuple[QueryPoint | FilteredPoint, QueryDone | str]]:
         """Start one worker and yield each query point's outcome: its raw result or an error."""
         config = self.config
         pending = {q.key: q for q in queries}
@@ -207,7 +213,7 @@ class Runner:
             fingerprint=dataset.fingerprint,
             adapter=point.adapter,
             build_params=point.build_params,
-            query_points=tuple((q.key, q.params) for q in queries),
+            query_points=tuple((q.key, q.params) for q in queries if isinstance(q, QueryPoint)),
             k=config.k,
             threads=config.threads,
             runs=config.runs,
@@ -216,9 +222,10 @@ class Runner:
             raw_dir=str(self.store.raw_dir),
             memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
             repeat=repeat,
+            filtered=self._filtered_task([q for q in queries if isinstance(q, FilteredPoint)]),
         )
 
-        def fail_pending(reason: str) -> Iterator[tuple[QueryPoint, str]]:
+        def fail_pending(reason: str) -> Iterator[tuple[QueryPoint | FilteredPoint, str]]:
             for query in list(pending.values()):
                 yield query, reason
             pending.clear()
@@ -267,12 +274,46 @@ class Runner:
                 process.kill()
                 process.join()
 
-    def _measured(self, results: list[QueryDone], dataset: Dataset, truth: GroundTruth) -> dict[str, Any]:
+    def _points(self, point: BuildPoint) -> list[QueryPoint | FilteredPoint]:
+        """The unfiltered query points of a build point, then its filtered ones."""
+        return [*point.query_points, *self.plan.points_for(point)]
+
+    def _row(
+        self, dataset: Dataset, label: str, point: BuildPoint, query: QueryPoint | FilteredPoint
+    ) -> dict[str, Any]:
+        """The identifying columns of an unfiltered or a filtered row."""
+        config = self.config
+        if isinstance(query, QueryPoint):
+            return base_row(config.name, dataset, label, point, query, config.k)
+        fdef = self.plan.defs[query.filter_index]
+        return filtered_base_row(config.name, dataset, label, point, query, fdef, config.k)
+
+    def _filtered_task(self, points: list[FilteredPoint]) -> FilteredTask | None:
+        if not points:
+            return None
+        return FilteredTask(
+            filters=tuple(self.plan.defs),
+            filter_keys=tuple(self.plan.keys),
+            points=tuple((f.key, f.params, f.filter_index, f.strategy) for f in points),
+        )
+
+    def _measured(
+        self, results: list[QueryDone], dataset: Dataset, truth: GroundTruth, query: QueryPoint | FilteredPoint
+    ) -> dict[str, Any]:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
         counts = [r.distance_computations for r in results if r.distance_computations is not None]
+        metrics: dict[str, Any]
+        if isinstance(query, FilteredPoint):
+            fi = query.filter_index
+            metrics = {
+                **pooled_filtered_metrics(raws, dataset, self.plan.truths[fi], self.plan.actives[fi], self.config.k),
+                "strategy": results[-1].strategy,  # what ran: auto reports its choice
+            }
+        else:
+            metrics = pooled_metrics(raws, dataset, truth, self.config.k)
         return {
-            **pooled_metrics(raws, dataset, truth, self.config.k),
+            **metrics,
             "status": "ok",
             "rss_peak_bytes": max(result.rss_peak_bytes for result in results),
             "distance_computations": float(np.mean(counts)) if counts else None,

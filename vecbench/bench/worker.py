@@ -13,10 +13,11 @@ import resource
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.reports.store import raw_file_name
+
+if TYPE_CHECKING:
+    from vecbench.bench.filtered_worker import FilteredTask
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class WorkerTask:
     raw_dir: str
     memory_limit_bytes: int | None = None
     repeat: int = 0  # which whole-point repetition this worker is (raw files are named by it)
+    filtered: FilteredTask | None = None  # filtered points, measured after the unfiltered ones
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class QueryDone:
     raw_path: str
     rss_peak_bytes: int
     distance_computations: float | None
+    strategy: str | None = None  # filtered points: the strategy that ran (auto reports its choice)
 
 
 @dataclass(frozen=True)
@@ -128,11 +134,13 @@ def measure_query_point(
     key: str,
     kernel: CalibrationKernel,
     build_ns: int,
+    extra_arrays: Callable[[Any], Mapping[str, np.ndarray]] | None = None,
 ) -> QueryDone:
     """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays.
 
     The calibration kernel is timed just before and just after, so the raw file says how fast this
-    process ran while it measured (see ``vecbench.bench.calibration``).
+    process ran while it measured (see ``vecbench.bench.calibration``). ``extra_arrays`` adds
+    arrays derived from the batch result to the raw file (filtered points store candidates).
     """
     calibration_before = kernel.time(SAMPLES_PER_SIDE)
     if task.warmup_queries:
@@ -163,6 +171,7 @@ def measure_query_point(
         latencies_cpu_ns=latencies_cpu,
         calibration_ns=calibration,
         build_ns=np.asarray([build_ns], dtype=np.int64),
+        **(extra_arrays(result) if extra_arrays is not None else {}),
     )
     return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
 
@@ -194,6 +203,10 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
         except Exception as exc:  # the library rejected this query point: record it, go on
             send(Failed(one_line(exc), key))
         wait_for_runner()
+    if task.filtered is not None:
+        from vecbench.bench.filtered_worker import run_filtered  # imported here: it imports this module
+
+        run_filtered(adapter, dataset, queries, task, kernel, build_ns, send, wait_for_runner)
 
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:

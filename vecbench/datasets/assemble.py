@@ -6,11 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.datasets.attach_attributes import dataset_attributes, dataset_seen
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.fingerprint import fingerprint
 from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
-from vecbench.datasets.split import held_out_split
+from vecbench.datasets.split import held_out_rows
 from vecbench.datasets.validate import as_float32, check_finite, check_not_empty, check_same_dim
 from vecbench.errors import ConfigError, DatasetError
 from vecbench.indexes.base import Metric
@@ -47,9 +48,12 @@ def assemble(raw: RawVectors, spec: DatasetSpec, defaults: Defaults) -> Dataset:
         )
         neighbors = raw.neighbors[: queries.shape[0]] if shipped and raw.neighbors is not None else None
         distances = raw.distances[: queries.shape[0]] if shipped and raw.distances is not None else None
+        base_rows = np.arange(base.shape[0])
+        seen = dataset_seen(raw, base.shape[0], queries.shape[0])
     else:
-        base, queries = _held_out(raw, spec, defaults, label)
+        base, queries, base_rows = _held_out(raw, spec, defaults, label)
         neighbors = distances = None
+        seen = None
     base, queries = as_float32(base), as_float32(queries)
     check_finite(label, "base", base)
     check_finite(label, "queries", queries)
@@ -62,6 +66,8 @@ def assemble(raw: RawVectors, spec: DatasetSpec, defaults: Defaults) -> Dataset:
         neighbors=neighbors,
         distances=distances,
         source=raw.source,
+        attributes=dataset_attributes(raw, spec, base, base_rows, metric),
+        seen=seen,
     )
 
 
@@ -98,8 +104,8 @@ def _count(label: str, field: str, given: int | None, default: int | None, avail
 
 def _held_out(
     raw: RawVectors, spec: DatasetSpec, defaults: Defaults, label: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded held-out queries, removed from the base set."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded held-out queries, removed from the base set; also the file rows the base kept."""
     available = raw.base.shape[0]
     n_queries = spec.n_queries if spec.n_queries is not None else defaults.n_queries
     if n_queries >= available:
@@ -117,4 +123,6 @@ def _held_out(
         )
     else:
         n_base = spec.n_base
-    return held_out_split(raw.base, n_base, n_queries, spec.seed)
+    base_rows, query_rows = held_out_rows(n_base, n_queries, spec.seed)
+    head = raw.base[: n_base + n_queries]
+    return np.asarray(head[base_rows]), np.asarray(head[query_rows]), base_rows

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.datasets.attributes import Attributes
 from vecbench.indexes.base import Metric
 
 
@@ -16,6 +17,10 @@ class Dataset:
     ``neighbors``/``distances`` hold ground truth that shipped with the file (ann-benchmarks HDF5),
     used to cross-check our own exact computation. ``fingerprint`` identifies the content, so caches
     and result rows can tell two datasets apart even under the same name.
+
+    ``attributes`` (row i = base item i) feed filters; they have their own fingerprint and do not
+    change the vectors' one, so unfiltered results stay comparable. ``seen`` lists, per query, the
+    base ids it already interacted with (for "exclude seen" filters); None when unknown.
     """
 
     name: str
@@ -26,6 +31,8 @@ class Dataset:
     neighbors: np.ndarray | None = None
     distances: np.ndarray | None = None
     source: str = ""
+    attributes: Attributes | None = None
+    seen: tuple[np.ndarray, ...] | None = None
 
     @property
     def dim(self) -> int:

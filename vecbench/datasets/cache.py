@@ -42,8 +42,13 @@ def find_cached(cache_dir: Path, fingerprint: str, metric: Metric, k: int) -> li
     return [path for _, path in sorted(found)]
 
 
-def read_cached(path: Path, n_queries: int, n_base: int, k: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(ids, distances) cut to ``k`` columns, or None if the file is unreadable or does not fit."""
+def read_cached(
+    path: Path, n_queries: int, n_base: int, k: int, padded: bool = False
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, distances) cut to ``k`` columns, or None if the file is unreadable or does not fit.
+
+    ``padded`` accepts -1 ids (filtered ground truth, where fewer than k items may pass).
+    """
     try:
         with np.load(path, allow_pickle=False) as archive:
             ids = np.asarray(archive["ids"])
@@ -57,7 +62,7 @@ def read_cached(path: Path, n_queries: int, n_base: int, k: int) -> tuple[np.nda
         and ids.shape == distances.shape
         and ids.shape[0] == n_queries
         and ids.shape[1] >= k
-        and (ids.size == 0 or (ids.min() >= 0 and ids.max() < n_base))
+        and (ids.size == 0 or (ids.min() >= (-1 if padded else 0) and ids.max() < n_base))
     )
     if not fits:
         return None

@@ -8,10 +8,14 @@ from pathlib import Path
 from vecbench.datasets.formats import infer_format, load_file, resolve_format
 from vecbench.datasets.loaders.glove import load_glove_package
 from vecbench.datasets.loaders.mnist import MNIST_TEST_IMAGES
+from vecbench.datasets.logs.registry import resolve_path
+from vecbench.datasets.movielens_embedding import svd_embedding
+from vecbench.datasets.movielens_items import read_item_attributes, read_ratings, seen_items
 from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.datasets.synthetic import DEFAULT_N_BASE, DEFAULT_N_QUERIES, load_synthetic
 from vecbench.errors import ConfigError, DatasetError
+from vecbench.indexes.base import Metric, ParamSpec, resolve_params
 
 GLOVE_DIM = 50
 MNIST_DIM = 784
@@ -51,6 +55,30 @@ def synthetic(spec: DatasetSpec) -> RawVectors:
     n_base = spec.n_base if spec.n_base is not None else DEFAULT_N_BASE
     n_queries = spec.n_queries if spec.n_queries is not None else DEFAULT_N_QUERIES
     return load_synthetic(n_base, n_queries, spec.seed, spec.options)
+
+
+MOVIELENS_OPTIONS = {"dim": ParamSpec(int, 32, "embedding dimension", minimum=1)}
+
+
+def movielens_100k(spec: DatasetSpec) -> RawVectors:
+    """Movies (base) and users (queries) embedded by SVD of the ratings, with item attributes and seen lists."""
+    if spec.path is None:
+        raise ConfigError("dataset 'movielens-100k' is not bundled; set path: to the ml-100k folder")
+    folder = resolve_path(spec.path)  # "${VECBENCH_SHARED_DATA}/movielens-100k" as the pipeline configs write it
+    options = resolve_params("movielens-100k", MOVIELENS_OPTIONS, spec.options)
+    attributes = read_item_attributes(folder)
+    ratings = read_ratings(folder)
+    if ratings.items.max() >= attributes.n:
+        raise DatasetError(f"dataset 'movielens-100k': {folder} rates item ids beyond those in u.item")
+    users, items = svd_embedding(ratings, ratings.n_users, attributes.n, options["dim"])
+    return RawVectors(
+        base=items,
+        queries=users,
+        metric=Metric.INNER_PRODUCT,
+        source=f"MovieLens 100K at {folder} (SVD embedding, dim={items.shape[1]})",
+        attributes=attributes,
+        seen=seen_items(ratings, ratings.n_users),
+    )
 
 
 def _read_local(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.datasets.attributes import Attributes
 from vecbench.indexes.base import Metric
 
 
@@ -17,6 +18,8 @@ class RawVectors:
     file is only converted for the rows a benchmark keeps. ``queries`` is None when the file has no
     query set of its own (a held-out split is made). ``metric`` is None when the format does not
     record one. ``neighbors``/``distances`` are ground truth shipped with the file, if any.
+    ``attributes`` (row i = base row i) and ``seen`` (per query, the base ids it already interacted
+    with) come with recommendation datasets.
     """
 
     base: np.ndarray
@@ -25,3 +28,5 @@ class RawVectors:
     metric: Metric | None = None
     neighbors: np.ndarray | None = None
     distances: np.ndarray | None = None
+    attributes: Attributes | None = None
+    seen: tuple[np.ndarray, ...] | None = None

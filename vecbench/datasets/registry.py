@@ -72,6 +72,22 @@ DATASETS: dict[str, NamedDataset] = {
             "seed": _SIZE_FIELDS["seed"],
         },
     ),
+    "movielens-100k": NamedDataset(
+        description="MovieLens 100K: users as queries, movies as the base (SVD of the ratings), "
+        "with genre, year and release-date attributes and each user's rated movies as 'seen'",
+        source="Harper and Konstan (2015), GroupLens; not bundled: the ml-100k folder from a local path",
+        dim=32,
+        size="1,682 movies (base) and 943 users (queries)",
+        defaults=Defaults(metric=Metric.INNER_PRODUCT),
+        loader="vecbench.datasets.named:movielens_100k",
+        fields={
+            "path": "required: the ml-100k folder (u.item, u.genre, u.data); may use ${VECBENCH_SHARED_DATA}",
+            "metric": "default inner_product (user . item reconstructs the rating matrix)",
+            "n_base": "movies kept (default all 1682; a prefix by id)",
+            "n_queries": "users kept (default all 943; a prefix by id)",
+            "options": "dim (default 32): embedding dimension",
+        },
+    ),
     "synthetic": NamedDataset(
         description="Seeded clustered Gaussian blobs; cheap at any size, identical for a seed",
         source="generated (vecbench.datasets.synthetic)",
@@ -139,7 +155,7 @@ def _entry(name: str) -> NamedDataset:
 def _refuse_fields(spec: DatasetSpec, accepted: Mapping[str, str] | tuple[str, ...], owner: str) -> None:
     """A field set to a non-default value that the dataset would ignore is a config mistake."""
     for field in spec.model_dump(exclude_defaults=True):
-        if field != "name" and field not in accepted:
+        if field not in ("name", "attributes") and field not in accepted:  # every dataset takes attributes
             raise ConfigError(f"{owner} does not take '{field}'; it accepts: {', '.join(accepted)}")
 
 

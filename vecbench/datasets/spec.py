@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vecbench.datasets.attribute_spec import AttributeSpec
+
 
 class DatasetSpec(BaseModel):
     """``{name: glove-6b-50, n_base: 100000}`` or ``{path: x.npy, format: npy, metric: angular}``.
@@ -28,6 +30,8 @@ class DatasetSpec(BaseModel):
     seed: int = 0
     # Generator options for synthetic data (dim, n_clusters, cluster_std); file datasets refuse them.
     options: dict[str, Any] = {}
+    # Item attributes for filters: a file beside the vectors or generated ones (any dataset takes it).
+    attributes: AttributeSpec | None = None
 
     @model_validator(mode="after")
     def _name_or_path(self) -> DatasetSpec:

@@ -37,6 +37,7 @@ class PointRef:
     build_params: str
     query_params: str
     k: int
+    scope: str = ""  # filtered rows: 'filter | strategy'
 
     @classmethod
     def from_row(cls, row: pd.Series) -> PointRef:
@@ -47,11 +48,25 @@ class PointRef:
             build_params=str(row["build_params"]),
             query_params=str(row["query_params"]),
             k=int(row["k"]),
+            scope=_filter_scope(row),
         )
 
     def describe(self) -> str:
-        """'hnswlib M=8 ef_construction=200 | ef=40' for tables."""
-        return f"{self.label} {_compact(self.build_params)} | {_compact(self.query_params)}".strip()
+        """'hnswlib M=8 ef_construction=200 | ef=40' for tables (then '| filter | strategy' if filtered)."""
+        text = f"{self.label} {_compact(self.build_params)} | {_compact(self.query_params)}".strip()
+        return f"{text} | {self.scope}" if self.scope else text
+
+
+def _filter_scope(row: pd.Series) -> str:
+    """The filter (its name where it has one) and the strategy of a filtered row; '' otherwise."""
+    text = row.get("filter")
+    if not isinstance(text, str):
+        return ""
+    name = row.get("filter_name")
+    strategy = str(row.get("strategy"))
+    if '"name":"auto"' in str(row.get("strategy_spec")):
+        strategy = f"auto->{strategy}"
+    return f"{name if isinstance(name, str) and name else text} | {strategy}"
 
 
 @dataclass(frozen=True)

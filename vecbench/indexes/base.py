@@ -244,6 +244,27 @@ class IndexAdapter(abc.ABC):
         """Remove items by id. Only for adapters that declare ``delete``."""
         raise UnsupportedError(f"adapter '{self.name}' does not support delete")
 
+    # ---- optional native filtered search (declared as ``native_filter``) ------------------
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> Any:
+        """The library's own form of "only these items": ``allowed`` (n,) bool minus ``excluded`` ids.
+
+        Built once per filter (and per query for per-query filters), outside any timed region, and
+        passed to ``search_filtered``. Only for adapters that declare ``native_filter``.
+        """
+        raise UnsupportedError(
+            f"adapter '{self.name}' has no native filtered search; use the post, partition or "
+            "exact-subset strategy for it"
+        )
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: Any) -> SearchResult:
+        """Search prepared queries returning only items the handle allows (-1 pads when fewer)."""
+        raise UnsupportedError(f"adapter '{self.name}' has no native filtered search")
+
+    def search_one_filtered(self, query: np.ndarray, k: int, handle: Any) -> SearchResult:
+        """One prepared query (1-d) under a filter handle."""
+        result = self.search_filtered(query.reshape(1, -1), k, handle)
+        return SearchResult(result.ids[0], result.distances[0], result.extra)
+
     # ---- what the index costs -------------------------------------------------------------
     @abc.abstractmethod
     def index_bytes(self) -> int | None:

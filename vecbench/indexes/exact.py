@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import faiss
 import numpy as np
 
 from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, SearchResult
+from vecbench.indexes.faiss_filter import FAISS, FaissFilter, filtered_search
 
 
 def faiss_metric(metric: Metric) -> int:
@@ -23,7 +24,7 @@ def serialized_bytes(index: faiss.Index) -> int:
 class ExactAdapter(IndexAdapter):
     name: ClassVar[str] = "exact"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, thread_control=True
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True
     )
 
     def _build(self, data: np.ndarray) -> None:
@@ -36,6 +37,18 @@ class ExactAdapter(IndexAdapter):
     def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
         distances, ids = self.index.search(queries, k)
         return SearchResult(ids.astype(np.int64, copy=False), distances)
+
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> FaissFilter:
+        self._require_built()
+        return FaissFilter(allowed, excluded)
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: FaissFilter) -> SearchResult:
+        """A full scan that skips items the selector rejects: exact over the allowed items."""
+        return filtered_search(self.index, queries, k, handle.params((), self._search_params))
+
+    @staticmethod
+    def _search_params(selector: Any) -> Any:
+        return FAISS.SearchParameters(sel=selector)
 
     def add(self, vectors: np.ndarray) -> np.ndarray:
         self._require_built()

@@ -23,6 +23,7 @@ from vecbench.indexes.base import (
     resolve_params,
 )
 from vecbench.indexes.exact import faiss_metric, serialized_bytes
+from vecbench.indexes.faiss_filter import FAISS, FaissFilter, filtered_search
 
 NLIST = ParamSpec(int, 1024, "number of IVF lists (k-means centroids); about sqrt(n) is usual", minimum=1)
 NPROBE = ParamSpec(int, 1, "IVF lists scanned per query (clamped to nlist by faiss)", minimum=1)
@@ -62,6 +63,18 @@ class FaissAdapter(IndexAdapter):
         distances, ids = self.index.search(queries, k)
         return SearchResult(ids.astype(np.int64, copy=False), distances)
 
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> FaissFilter:
+        self._require_built()
+        return FaissFilter(allowed, excluded)
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: FaissFilter) -> SearchResult:
+        params = handle.params(tuple(sorted(self.query_params.items())), self._search_params)
+        return filtered_search(self.index, queries, k, params)
+
+    def _search_params(self, selector: Any) -> Any:
+        """SearchParameters carrying ``selector`` and this adapter's current query parameters."""
+        raise NotImplementedError
+
     def add(self, vectors: np.ndarray) -> np.ndarray:
         self._require_built()
         start = int(self.index.ntotal)
@@ -78,7 +91,7 @@ class FaissHNSWAdapter(FaissAdapter):
 
     name: ClassVar[str] = "faiss-hnsw"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, thread_control=True, effort_param="ef_search"
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="ef_search"
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "M": ParamSpec(int, 32, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),
@@ -98,6 +111,9 @@ class FaissHNSWAdapter(FaissAdapter):
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:
         self.index.hnsw.efSearch = params["ef_search"]
 
+    def _search_params(self, selector: Any) -> Any:
+        return FAISS.SearchParametersHNSW(sel=selector, efSearch=self.query_params["ef_search"])
+
     def distance_computations(self) -> int | None:
         return int(hnsw_stats().ndis)
 
@@ -110,7 +126,7 @@ class FaissIVFAdapter(FaissAdapter):
 
     name: ClassVar[str] = "faiss-ivf"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, thread_control=True, effort_param="nprobe"
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="nprobe"
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nlist": NLIST}
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nprobe": NPROBE}
@@ -126,6 +142,9 @@ class FaissIVFAdapter(FaissAdapter):
 
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:
         self.index.nprobe = params["nprobe"]
+
+    def _search_params(self, selector: Any) -> Any:
+        return FAISS.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
 
     def distance_computations(self) -> int | None:
         """Distances to vectors in the scanned lists; the nlist coarse distances are not counted."""
@@ -144,7 +163,7 @@ class FaissIVFPQAdapter(FaissAdapter):
 
     name: ClassVar[str] = "faiss-ivfpq"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, thread_control=True, effort_param="nprobe"
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="nprobe"
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "nlist": NLIST,
@@ -208,6 +227,13 @@ class FaissIVFPQAdapter(FaissAdapter):
         self.ivf.nprobe = params["nprobe"]
         if self.build_params["refine"]:
             self.index.k_factor = params["k_factor"]
+
+    def _search_params(self, selector: Any) -> Any:
+        ivf = FAISS.SearchParametersIVF(sel=selector, nprobe=self.query_params["nprobe"])
+        if not self.build_params["refine"]:
+            return ivf
+        # The selector filters the IVF-PQ candidates; re-ranking only reorders what passed.
+        return FAISS.IndexRefineSearchParameters(base_index_params=ivf, k_factor=self.query_params["k_factor"])
 
     def distance_computations(self) -> int | None:
         """PQ code distances in the scanned lists; coarse and re-ranking distances are not counted."""

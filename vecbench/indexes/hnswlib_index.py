@@ -24,7 +24,12 @@ class HnswlibAdapter(IndexAdapter):
 
     name: ClassVar[str] = "hnswlib"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, delete=True, thread_control=True, effort_param="ef"
+        metrics=frozenset(Metric),
+        add=True,
+        delete=True,
+        native_filter=True,
+        thread_control=True,
+        effort_param="ef",
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "M": ParamSpec(int, 16, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),
@@ -61,15 +66,64 @@ class HnswlibAdapter(IndexAdapter):
 
     def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
         # hnswlib raises rather than pad when fewer than k items exist; ask for what exists and pad.
-        labels, distances = self.index.knn_query(queries, k=min(k, self.live_items()))
+        labels, distances = self._knn(queries, min(k, self.live_items()), self.num_threads)
         return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
 
     def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
         # One thread: with more, hnswlib would start threads for this single row.
-        labels, distances = self.index.knn_query(
-            query.reshape(1, -1), k=min(k, self.live_items()), num_threads=1
-        )
+        labels, distances = self._knn(query.reshape(1, -1), min(k, self.live_items()), 1)
         return SearchResult(pad_ids(labels[0], k), pad_distances(distances[0], k))
+
+    def _knn(
+        self, queries: np.ndarray, k: int, threads: int, accept: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """knn_query; where hnswlib finds fewer than k for a query (a large k, a sparse filter) it
+        raises for the whole batch, so those rows are asked again alone for the most it can return."""
+        try:
+            return self.index.knn_query(queries, k=k, num_threads=threads, filter=accept)
+        except RuntimeError as exc:
+            if "contiguous 2D array" not in str(exc):
+                raise
+        labels = np.full((queries.shape[0], k), -1, dtype=np.int64)
+        distances = np.full((queries.shape[0], k), np.inf, dtype=np.float32)
+        for row, query in enumerate(queries):
+            low, high = 0, k  # the largest count hnswlib can return lies in [low, high]
+            found: tuple[np.ndarray, np.ndarray] | None = None
+            while low < high:
+                middle = (low + high + 1) // 2
+                try:
+                    found = self.index.knn_query(query[None, :], k=middle, num_threads=1, filter=accept)
+                    low = middle
+                except RuntimeError:
+                    high = middle - 1
+            if found is not None:  # the last success asked for exactly ``low``
+                labels[row, :low], distances[row, :low] = found[0][0], found[1][0]
+        return labels, distances
+
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> HnswlibFilter:
+        self._require_built()
+        mask = np.array(allowed, dtype=bool)  # a copy: deleted and excluded ids are cleared in it
+        if self.deleted:
+            mask[np.fromiter(self.deleted, dtype=np.int64)] = False
+        if excluded is not None and excluded.size:
+            mask[excluded] = False
+        return HnswlibFilter(mask)
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter) -> SearchResult:
+        return self._filtered(queries, k, handle, self.num_threads)
+
+    def search_one_filtered(self, query: np.ndarray, k: int, handle: HnswlibFilter) -> SearchResult:
+        result = self._filtered(query.reshape(1, -1), k, handle, 1)
+        return SearchResult(result.ids[0], result.distances[0])
+
+    def _filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter, threads: int) -> SearchResult:
+        # hnswlib raises rather than pad when fewer than k items pass: ask for what can be found.
+        wanted = min(k, handle.count)
+        if wanted == 0:
+            n = queries.shape[0]
+            return SearchResult(np.full((n, k), -1, np.int64), np.full((n, k), np.inf, np.float32))
+        labels, distances = self._knn(queries, wanted, threads, handle.accept)
+        return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
 
     def add(self, vectors: np.ndarray) -> np.ndarray:
         self._require_built()
@@ -103,3 +157,16 @@ def pad_distances(distances: np.ndarray, k: int) -> np.ndarray:
     if missing <= 0:
         return distances
     return np.concatenate([distances, np.full((*distances.shape[:-1], missing), np.inf, np.float32)], axis=-1)
+
+
+class HnswlibFilter:
+    """hnswlib's filter is a Python callable on every visited label; a bytes lookup keeps it cheap."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.count = int(mask.sum())
+        allowed = mask.astype(np.uint8).tobytes()
+
+        def accept(label: int) -> bool:
+            return allowed[label] == 1
+
+        self.accept = accept

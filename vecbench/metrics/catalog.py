@@ -90,6 +90,26 @@ METRICS: dict[str, MetricInfo] = {
             MetricKind.COST,
         ),
         MetricInfo(
+            "short_result_frac",
+            "fraction",
+            False,
+            "filtered rows: share of queries that got fewer than k items back",
+        ),
+        MetricInfo(
+            "overfetch_mean",
+            "x k",
+            False,
+            "filtered rows: mean candidates fetched from the index per query, as a multiple of k",
+            MetricKind.COST,
+        ),
+        MetricInfo(
+            "filter_violations",
+            "items",
+            False,
+            "filtered rows: returned items that fail the filter (always a bug; counted as misses)",
+            MetricKind.COST,
+        ),
+        MetricInfo(
             "distance_computations",
             "per query",
             False,

@@ -39,6 +39,16 @@ COLUMNS: dict[str, str] = {
     "runs": "Int64",
     "repeats": "Int64",
     "calibration_ms": "float64",
+    # Filtered rows only (null on unfiltered ones): the filter's canonical text and name, its measured
+    # pass-rate, the strategy that ran (auto's choice) and the requested one with its parameters.
+    "filter": "string",
+    "filter_name": "string",
+    "pass_rate": "float64",
+    "strategy": "string",
+    "strategy_spec": "string",
+    "short_result_frac": "float64",
+    "overfetch_mean": "float64",
+    "filter_violations": "Int64",
     "status": "string",
     "error": "string",
     "point_key": "string",

@@ -1,0 +1,1 @@
+"""Filter strategies over the adapter protocol: pre, post, partition, exact-subset, auto."""
