@@ -28,11 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from vecbench.errors import VecbenchError
-from vecbench.reports.store import atomic_write_bytes
+from vecbench.reports.schema import conform
+from vecbench.reports.store import atomic_write_bytes, make_directory, read_rows, upsert_rows
 
 PIPELINE_FILE = "pipeline.parquet"
 CHECKS_FILE = "pipeline_checks.json"
@@ -68,13 +66,6 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in COLUMNS:
-        if column not in frame:
-            frame[column] = None
-    return frame.astype(COLUMNS)
-
-
 class PipelineStore:
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
@@ -88,34 +79,17 @@ class PipelineStore:
         return self.out_dir / RAW_DIR
 
     def prepare(self) -> None:
-        try:
-            self.raw_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise VecbenchError(f"cannot create output directory {self.out_dir}: {exc.strerror}") from None
+        make_directory(self.raw_dir)
 
     def exists(self) -> bool:
         return self.path.is_file()
 
     def read(self) -> pd.DataFrame:
-        if not self.exists():
-            return pd.DataFrame()
-        try:
-            return pq.read_table(self.path).to_pandas()
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise VecbenchError(f"cannot read {self.path}: {exc}") from None
+        return read_rows(self.path)
 
     def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
         """Add rows, replacing earlier rows of the same point_key, and rewrite the file atomically."""
-        new = conform(pd.DataFrame(list(rows)))
-        if new.empty:
-            return
-        old = self.read()
-        if not old.empty:
-            old = old[~old["point_key"].isin(set(new["point_key"]))]
-        frame = pd.concat([old, new], ignore_index=True) if not old.empty else new
-        sink = pa.BufferOutputStream()
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
-        atomic_write_bytes(self.path, sink.getvalue().to_pybytes())
+        upsert_rows(self.path, conform(pd.DataFrame(list(rows)), COLUMNS))
 
     def write_checks(self, checks: Mapping[str, Any]) -> None:
         atomic_write_bytes(self.out_dir / CHECKS_FILE, json.dumps(checks, indent=2, default=str).encode())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 # Column -> pandas dtype. Every row carries every column, so failed and finished rows share a schema.
@@ -58,9 +60,9 @@ COLUMNS: dict[str, str] = {
 }
 
 
-def conform(frame: pd.DataFrame) -> pd.DataFrame:
+def conform(frame: pd.DataFrame, columns: Mapping[str, str] = COLUMNS) -> pd.DataFrame:
     """Add missing columns and cast known ones, so rows written at different times concatenate."""
-    for column in COLUMNS:
+    for column in columns:
         if column not in frame:
             frame[column] = None
-    return frame.astype({column: dtype for column, dtype in COLUMNS.items()})
+    return frame.astype(dict(columns))

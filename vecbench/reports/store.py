@@ -35,6 +35,40 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def make_directory(directory: Path) -> None:
+    """Create an output folder (and parents), or raise a one-line error naming it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VecbenchError(f"cannot create output directory {directory}: {exc.strerror}") from None
+
+
+def read_rows(path: Path) -> pd.DataFrame:
+    """A parquet file of result rows, or an empty frame when it does not exist yet."""
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pq.read_table(path).to_pandas()
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise VecbenchError(f"cannot read {path}: {exc}") from None
+
+
+def upsert_rows(path: Path, new: pd.DataFrame, metadata: Mapping[bytes, bytes] | None = None) -> None:
+    """Add rows, replacing earlier rows with the same point_key, and rewrite the file atomically."""
+    if new.empty:
+        return
+    old = read_rows(path)
+    if not old.empty:
+        old = old[~old["point_key"].isin(set(new["point_key"]))]
+    frame = pd.concat([old, new], ignore_index=True) if not old.empty else new
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
 class ResultStore:
     """Reads and appends result rows in one output directory."""
 
@@ -51,22 +85,14 @@ class ResultStore:
 
     def prepare(self) -> None:
         """Create the output and raw directories."""
-        try:
-            self.raw_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise VecbenchError(f"cannot create output directory {self.out_dir}: {exc.strerror}") from None
+        make_directory(self.raw_dir)
 
     def exists(self) -> bool:
         return self.results_path.is_file()
 
     def read(self) -> pd.DataFrame:
         """All rows, or an empty frame when nothing was written yet."""
-        if not self.exists():
-            return pd.DataFrame()
-        try:
-            return pq.read_table(self.results_path).to_pandas()
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise VecbenchError(f"cannot read {self.results_path}: {exc}") from None
+        return read_rows(self.results_path)
 
     def finished_keys(self) -> set[str]:
         """Point keys whose row succeeded: a resumed run skips exactly these."""
@@ -77,23 +103,10 @@ class ResultStore:
 
     def append(self, rows: Iterable[Mapping[str, Any]], environment: Mapping[str, Any] | None = None) -> None:
         """Add rows (replacing earlier rows with the same point_key) and rewrite the file atomically."""
-        new = conform(pd.DataFrame(list(rows)))
-        if new.empty:
-            return
-        old = self.read()
-        if not old.empty:
-            old = old[~old["point_key"].isin(set(new["point_key"]))]
-            frame = pd.concat([old, new], ignore_index=True) if not old.empty else new
-        else:
-            frame = new
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        if environment is not None:
-            meta = dict(table.schema.metadata or {})
-            meta[b"vecbench.environment"] = json.dumps(environment).encode()
-            table = table.replace_schema_metadata(meta)
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink)
-        atomic_write_bytes(self.results_path, sink.getvalue().to_pybytes())
+        metadata = (
+            None if environment is None else {b"vecbench.environment": json.dumps(environment).encode()}
+        )
+        upsert_rows(self.results_path, conform(pd.DataFrame(list(rows))), metadata)
 
     def write_environment(self, environment: Mapping[str, Any]) -> None:
         atomic_write_bytes(self.out_dir / ENVIRONMENT_FILE, json.dumps(environment, indent=2).encode())

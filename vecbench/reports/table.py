@@ -43,7 +43,11 @@ def format_results(frame: pd.DataFrame, pareto: bool = False) -> str:
     if frame.empty:
         return "no results yet"
     filtered = "filter" in frame and bool(frame["filter"].notna().any())
-    order = ["adapter", "build_params", "filter", "strategy", "recall"] if filtered else ["adapter", "build_params", "recall"]
+    order = (
+        ["adapter", "build_params", "filter", "strategy", "recall"]
+        if filtered
+        else ["adapter", "build_params", "recall"]
+    )
     shown = pareto_frontier(frame) if pareto else frame.sort_values(order, na_position="first")
     columns = TABLE_COLUMNS
     if filtered:
