@@ -16,14 +16,12 @@ import numpy as np
 from vecbench.errors import ConfigError
 from vecbench.indexes.base import (
     Capabilities,
-    IndexAdapter,
     Metric,
     ParamSpec,
-    SearchResult,
     resolve_params,
 )
-from vecbench.indexes.exact import faiss_metric, serialized_bytes
-from vecbench.indexes.faiss_filter import FAISS, FaissFilter, filtered_search
+from vecbench.indexes.faiss_base import FaissAdapter, faiss_metric
+from vecbench.indexes.faiss_filter import FAISS
 
 NLIST = ParamSpec(int, 1024, "number of IVF lists (k-means centroids); about sqrt(n) is usual", minimum=1)
 NPROBE = ParamSpec(int, 1, "IVF lists scanned per query (clamped to nlist by faiss)", minimum=1)
@@ -48,42 +46,6 @@ def ivf_stats() -> Any:
     """faiss's global IVF search statistics (absent from its type stubs)."""
     cvar: Any = faiss.cvar
     return cvar.indexIVF_stats
-
-
-class FaissAdapter(IndexAdapter):
-    """What the faiss adapters share: threads, plain ``index.search``, append-only add, size."""
-
-    index: Any
-
-    def _apply_threads(self, n_threads: int) -> None:
-        # faiss's OpenMP thread count is process-wide: one benchmark worker runs one index.
-        faiss.omp_set_num_threads(n_threads)
-
-    def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
-        distances, ids = self.index.search(queries, k)
-        return SearchResult(ids.astype(np.int64, copy=False), distances)
-
-    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> FaissFilter:
-        self._require_built()
-        return FaissFilter(allowed, excluded)
-
-    def search_filtered(self, queries: np.ndarray, k: int, handle: FaissFilter) -> SearchResult:
-        params = handle.params(tuple(sorted(self.query_params.items())), self._search_params)
-        return filtered_search(self.index, queries, k, params)
-
-    def _search_params(self, selector: Any) -> Any:
-        """SearchParameters carrying ``selector`` and this adapter's current query parameters."""
-        raise NotImplementedError
-
-    def add(self, vectors: np.ndarray) -> np.ndarray:
-        self._require_built()
-        start = int(self.index.ntotal)
-        self.index.add(self.prepare_vectors(vectors))
-        self.n_items = int(self.index.ntotal)
-        return np.arange(start, self.n_items, dtype=np.int64)
-
-    def index_bytes(self) -> int | None:
-        return serialized_bytes(self.index)
 
 
 class FaissHNSWAdapter(FaissAdapter):
@@ -233,7 +195,9 @@ class FaissIVFPQAdapter(FaissAdapter):
         if not self.build_params["refine"]:
             return ivf
         # The selector filters the IVF-PQ candidates; re-ranking only reorders what passed.
-        return FAISS.IndexRefineSearchParameters(base_index_params=ivf, k_factor=self.query_params["k_factor"])
+        return FAISS.IndexRefineSearchParameters(
+            base_index_params=ivf, k_factor=self.query_params["k_factor"]
+        )
 
     def distance_computations(self) -> int | None:
         """PQ code distances in the scanned lists; coarse and re-ranking distances are not counted."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from vecbench.filters.strategies.base import NOT_FETCHED, FilteredSearch, Strategy, take_passing
 from vecbench.indexes.base import pad_ids
-from vecbench.indexes.exact import faiss_metric
+from vecbench.indexes.faiss_base import faiss_metric
 
 
 class ExactSubset(Strategy):

@@ -23,7 +23,7 @@ from vecbench.errors import ConfigError, closest_hint
 from vecbench.filters.strategies.base import CheckTarget, FilteredSearch, Strategy, StrategyContext
 from vecbench.filters.strategies.overfetch import Schedule, overfetch_search
 from vecbench.indexes.base import IndexAdapter, Metric, ParamSpec, SearchResult
-from vecbench.indexes.exact import faiss_metric
+from vecbench.indexes.faiss_base import faiss_metric
 
 MISSING = "(missing)"
 

@@ -1,0 +1,57 @@
+"""What every faiss-backed adapter shares: metric mapping, size, threads, search, filtered search, add."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faiss
+import numpy as np
+
+from vecbench.indexes.base import IndexAdapter, Metric, SearchResult
+from vecbench.indexes.faiss_filter import FaissFilter, filtered_search
+
+
+def faiss_metric(metric: Metric) -> int:
+    """faiss metric constant; angular runs as inner product over normalised vectors."""
+    return faiss.METRIC_L2 if metric is Metric.EUCLIDEAN else faiss.METRIC_INNER_PRODUCT
+
+
+def serialized_bytes(index: faiss.Index) -> int:
+    """Size of a faiss index as serialised: what it would take on disk or in memory."""
+    return int(faiss.serialize_index(index).nbytes)
+
+
+class FaissAdapter(IndexAdapter):
+    """What the faiss adapters share: threads, plain ``index.search``, append-only add, size."""
+
+    index: Any
+
+    def _apply_threads(self, n_threads: int) -> None:
+        # faiss's OpenMP thread count is process-wide: one benchmark worker runs one index.
+        faiss.omp_set_num_threads(n_threads)
+
+    def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
+        distances, ids = self.index.search(queries, k)
+        return SearchResult(ids.astype(np.int64, copy=False), distances)
+
+    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> FaissFilter:
+        self._require_built()
+        return FaissFilter(allowed, excluded)
+
+    def search_filtered(self, queries: np.ndarray, k: int, handle: FaissFilter) -> SearchResult:
+        params = handle.params(tuple(sorted(self.query_params.items())), self._search_params)
+        return filtered_search(self.index, queries, k, params)
+
+    def _search_params(self, selector: Any) -> Any:
+        """SearchParameters carrying ``selector`` and this adapter's current query parameters."""
+        raise NotImplementedError
+
+    def add(self, vectors: np.ndarray) -> np.ndarray:
+        self._require_built()
+        start = int(self.index.ntotal)
+        self.index.add(self.prepare_vectors(vectors))
+        self.n_items = int(self.index.ntotal)
+        return np.arange(start, self.n_items, dtype=np.int64)
+
+    def index_bytes(self) -> int | None:
+        return serialized_bytes(self.index)
