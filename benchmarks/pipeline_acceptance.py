@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = {
     "configs/synthetic-pipeline.yaml": 60.0,
     "configs/movielens-100k.yaml": 300.0,
+    "configs/movielens-100k-filtered.yaml": 300.0,
     "configs/movielens-latest-small.yaml": 300.0,
     "configs/movielens-100k-text.yaml": 300.0,
 }
@@ -33,6 +34,10 @@ def headline(out: Path) -> str:
     table = final[final["metric"].isin(["ndcg@10", "recall@50"])].pivot_table(
         index=["retrieval", "k_candidates"], columns="metric", values=["value", "delta", "delta_low", "delta_high"]
     )
+    points = final.drop_duplicates(["retrieval", "k_candidates"]).set_index(["retrieval", "k_candidates"])
+    for column in ("pass_rate", "short_result_frac"):
+        if column in points.columns:
+            table[(column, "")] = points[column]
     return table.round(4).to_string()
 
 

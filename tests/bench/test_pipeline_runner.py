@@ -92,17 +92,17 @@ def test_ann_rows_carry_deltas_and_intervals_against_exact(synthetic_run: tuple[
     _, frame, _ = synthetic_run
     exact = value(frame, "exact", "final", "ndcg@10")
     assert pd.isna(exact["delta"])
-    weak = value(frame, "hnswlib M=4 ef_construction=8 ef=2", "final", "ndcg@10")
+    weak = value(frame, "hnswlib M=4 ef_construction=8 ef=2 post-adaptive", "final", "ndcg@10")
     assert weak["exact_value"] == pytest.approx(exact["value"])
     assert weak["delta"] == pytest.approx(weak["value"] - exact["value"])
     assert weak["delta_low"] <= weak["delta"] <= weak["delta_high"]
     for metric in ("coverage@10", "gini@10", "entropy@10"):  # catalogue metrics: recomputed per resample
         for stage in ("retrieval", "final"):
-            row = value(frame, "hnswlib M=4 ef_construction=8 ef=2", stage, metric)
+            row = value(frame, "hnswlib M=4 ef_construction=8 ef=2 post-adaptive", stage, metric)
             assert row["delta"] == pytest.approx(row["value"] - value(frame, "exact", stage, metric)["value"])
             assert np.isfinite([row["delta_low"], row["delta_high"]]).all() and row["delta_low"] <= row["delta_high"]
-    assert np.isnan(value(frame, "hnswlib M=4 ef_construction=8 ef=2", "final", "latency_p50_ms")["delta_low"])
-    candidate = value(frame, "hnswlib M=4 ef_construction=8 ef=2", "retrieval", "candidate_recall@50")
+    assert np.isnan(value(frame, "hnswlib M=4 ef_construction=8 ef=2 post-adaptive", "final", "latency_p50_ms")["delta_low"])
+    candidate = value(frame, "hnswlib M=4 ef_construction=8 ef=2 post-adaptive", "retrieval", "candidate_recall@50")
     assert candidate["value"] <= value(frame, "exact", "retrieval", "candidate_recall@50")["value"] + 1e-9
 
 

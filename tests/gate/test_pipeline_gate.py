@@ -22,6 +22,8 @@ CONFIG = {
     "embedding": {"kind": "svd", "dim": 8},
     "retrieval": {
         "k_candidates": [50],
+        # hnswlib skips seen items itself and fetches exactly k, so ef sets the search effort.
+        "strategies": ["pre"],
         "indexes": [
             {
                 "adapter": "vecbench.testing.drift:DriftingAdapter",

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vecbench.bench.config import IndexEntry
+from vecbench.bench.config import IndexEntry, StrategySpec
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError, closest_hint
@@ -25,12 +25,27 @@ PIPELINE_KIND = "pipeline"
 
 
 class RetrievalSpec(BaseModel):
-    """Indexes to compare (exact is always added as the reference) and the candidate counts."""
+    """Indexes to compare (exact is always added as the reference), the candidate counts, and what
+    stage 1 may return: unseen items (``exclude_seen``) passing ``filter``, an attribute filter in
+    the filter language (``{genres: {any: [Comedy]}, year: {gte: 1990}}``) over the log's items.
+
+    Every configuration of a run, the exact reference and the baselines included, honours the same
+    filter, so their comparison stays paired. ``strategies`` says how an index honours it (``post``,
+    ``pre``, ``partition``, ``auto``; an index entry's own ``strategies`` override); the exact
+    reference always brute-forces the passing items. With ``targets: passing`` the held-out items
+    are restricted to those the filter passes (a request left with none is dropped and counted);
+    ``all`` keeps every held-out item as a target.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     k_candidates: list[int] = Field(default=[200], min_length=1)
     indexes: list[IndexEntry] = Field(default_factory=list)
+    exclude_seen: bool = True
+    filter: dict[str, Any] | None = None
+    filter_name: str | None = None
+    targets: Literal["passing", "all"] = "passing"
+    strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["post"]), min_length=1)
 
     @field_validator("k_candidates", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ the pipeline runs in this process: its indexes are small (a catalogue, not a cor
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -21,19 +22,24 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
+from vecbench.bench.config import StrategySpec
 from vecbench.bench.environment import collect_environment
 from vecbench.bench.pipeline_config import PipelineConfig
 from vecbench.bench.sweep import canonical_json, expand_grid
 from vecbench.bench.worker import one_line, write_raw
+from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.registry import load_log
 from vecbench.datasets.logs.split import Replay, split_log
-from vecbench.errors import ConfigError
+from vecbench.errors import ConfigError, DatasetError
+from vecbench.filters.active import ActiveFilter
+from vecbench.filters.strategies.base import CheckTarget, Strategy
+from vecbench.filters.strategies.registry import make_strategy
 from vecbench.indexes.base import IndexAdapter, Metric, resolve_params
-from vecbench.indexes.exact import ExactAdapter
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.metrics.distances import normalised
 from vecbench.metrics.drift import neighbour_stability
+from vecbench.metrics.filtered import overfetch_mean, short_result_fraction
 from vecbench.metrics.recsys_catalog import describe
 from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
@@ -41,8 +47,15 @@ from vecbench.pipeline.embeddings.checks import check_vectors
 from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
 from vecbench.pipeline.features import ItemStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
-from vecbench.pipeline.retrieval import Candidates, popularity_candidates, retrieve
+from vecbench.pipeline.retrieval import (
+    Candidates,
+    bind_strategy,
+    exact_candidates,
+    popularity_candidates,
+    retrieve,
+)
 from vecbench.pipeline.scoring import Scorer, make_scorer
+from vecbench.pipeline.stage_filter import stage_filter_from_config
 from vecbench.pipeline.stages import StageInputs, StageLists, run_stages
 from vecbench.pipeline.training import learned_examples
 from vecbench.pipeline.users import user_matrix
@@ -59,6 +72,20 @@ class IndexPoint:
     label: str
     build_params: dict[str, Any]
     query_params: tuple[dict[str, Any], ...]
+    strategies: tuple[StrategySpec, ...]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What names one configuration's rows: its label, adapter, parameters and filter strategy
+    (the label of what ran, and the requested spec that keys it)."""
+
+    label: str
+    adapter: str
+    build: dict[str, Any]
+    query: dict[str, Any]
+    strategy: str
+    strategy_spec: str
 
 
 @dataclass(frozen=True)
@@ -77,14 +104,29 @@ def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
         if entry.adapter == "exact":
             continue
         cls = get_adapter_class(entry.adapter)
+        strategies = tuple(entry.strategies or config.retrieval.strategies)
+        for spec in strategies:
+            make_strategy(spec)  # names and parameters, before anything is trained
         for build in expand_grid(entry.build):
             params = resolve_params(entry.adapter, cls.build_param_specs, build)
             cls(metric, **params)  # refuses an unsupported metric before anything is trained
             queries = tuple(
                 resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query)
             )
-            points.append(IndexPoint(entry.adapter, entry.label or entry.adapter, params, queries))
+            points.append(
+                IndexPoint(entry.adapter, entry.label or entry.adapter, params, queries, strategies)
+            )
     return points
+
+
+def check_strategies(
+    points: list[IndexPoint], metric: Metric, dim: int, attributes: Attributes | None
+) -> None:
+    """Each point's strategies against its adapter and the indexed items (before any index is built)."""
+    for point in points:
+        cls = get_adapter_class(point.adapter)
+        for spec in point.strategies:
+            make_strategy(spec).check(CheckTarget(cls, point.build_params, metric, dim, attributes))
 
 
 class PipelineRunner:
@@ -97,7 +139,8 @@ class PipelineRunner:
         started = time.monotonic()
         config = self.config
         log = load_log(config.log)
-        replay = split_log(log, config.split)
+        self.stage = stage_filter_from_config(config.retrieval, log)
+        replay = self._split(log)
         embedder = make_embedder(config.embedding)
         metric = Metric.parse(config.metric) if config.metric else embedder.default_metric
         points = expand_points(config, metric)
@@ -112,7 +155,10 @@ class PipelineRunner:
 
         vectors = embedder.fit(replay.train, metric)
         report = check_vectors(vectors, replay.train)
+        attributes = None if log.items.attributes is None else log.items.attributes.take(vectors.items)
+        check_strategies(points, metric, vectors.dim, attributes)
         inputs = self._inputs(replay, vectors, metric)
+        active = self.stage.rule.active(vectors.items, replay.requests.history_items)
         if scorer.needs_training:
             self._train(scorer, replay.train, embedder, metric)
         ctx = EvalContext.build(
@@ -126,41 +172,42 @@ class PipelineRunner:
             "embedding": vectors.description,
             "scorer": canonical_json(config.scorer.model_dump()),
             "rerank": ",".join(canonical_json(r.model_dump()) for r in config.rerank) or "none",
+            "filter": self.stage.text,
+            "filter_name": self.stage.name,
+            "pass_rate": active.pass_rate(len(replay.requests)),
         }
         self._prepare_output(replay, report.as_dict(), log)
 
         total = len(config.retrieval.k_candidates) * (
-            1 + len(config.baselines) + sum(len(p.query_params) for p in points)
+            1 + len(config.baselines) + sum(len(p.query_params) * len(p.strategies) for p in points)
         )
         bar = tqdm(total=total, unit="run", disable=not self.progress, dynamic_ncols=True)
         failed = 0
         try:
-            exact = ExactAdapter(metric)
-            exact.build(vectors.vectors)
             reference: dict[int, Results] = {}
             for k in config.retrieval.k_candidates:
                 bar.set_description(f"exact k={k}")
-                found = retrieve(
-                    exact,
-                    vectors.items,
-                    inputs.user_vectors,
-                    self.has_vector,
-                    replay.requests.history_items,
-                    k,
-                )
+                found = exact_candidates(
+                    vectors.vectors, vectors.items, inputs.user_vectors, self.has_vector,
+                    replay.requests.history_items, k, metric, self.stage.rule,
+                )  # fmt: skip
                 lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
                 reference[k] = evaluate(lists, ctx)
-                self._emit("exact", "exact", {}, {}, k, lists, reference[k], None, ctx)
+                key = Identity("exact", "exact", {}, {}, "exact-subset", "exact-subset")
+                self._emit(key, k, found, lists, reference[k], None, ctx)
                 bar.update(1)
             for baseline in config.baselines:
                 for k in config.retrieval.k_candidates:
-                    found = popularity_candidates(ctx.counts, replay.requests.history_items, k)
+                    found = popularity_candidates(
+                        ctx.counts, replay.requests.history_items, k, self.stage.rule
+                    )
                     lists = run_stages(found, inputs, None, [], self.list_length)
-                    self._emit(baseline, baseline, {}, {}, k, lists, evaluate(lists, ctx), reference[k], ctx)
+                    key = Identity(baseline, baseline, {}, {}, baseline, baseline)
+                    self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
                     bar.update(1)
             for point in points:
                 failed += self._run_point(
-                    point, vectors, inputs, scorer, rerankers, ctx, reference, bar, metric
+                    point, vectors, attributes, active, inputs, scorer, rerankers, ctx, reference, bar, metric
                 )
             self.store.append(self._drift_rows(embedder, replay, vectors, metric))
         finally:
@@ -169,6 +216,22 @@ class PipelineRunner:
         return PipelineSummary(self.store.out_dir, runs, failed, time.monotonic() - started, report.lines())
 
     # ---- setup -----------------------------------------------------------------------------
+    def _split(self, log: InteractionLog) -> Replay:
+        """The replay, its targets restricted to the items the stage filter passes when asked."""
+        replay = split_log(log, self.config.split)
+        self.dropped_requests = 0
+        allowed = self.stage.rule.allowed
+        if allowed is None or self.config.retrieval.targets == "all":
+            return replay
+        requests = replay.requests.with_targets_in(allowed)
+        if len(requests) == 0:
+            raise DatasetError(
+                f"no request of {log.name} has a held-out item passing retrieval.filter; "
+                "loosen the filter or set retrieval.targets: all"
+            )
+        self.dropped_requests = len(replay.requests) - len(requests)
+        return dataclasses.replace(replay, requests=requests)
+
     def _inputs(self, replay: Replay, vectors: ItemVectors, metric: Metric) -> StageInputs:
         n_items = replay.log.n_items
         user_vectors, self.has_vector = user_matrix(replay.requests, vectors, n_items, self.config.users)
@@ -190,6 +253,7 @@ class PipelineRunner:
         features, labels = learned_examples(
             train, embedder, metric, self.config.users, max(self.config.retrieval.k_candidates),
             p["train_fraction"], p["max_requests"], p["seed"], self.config.split,
+            self.config.retrieval.exclude_seen,
         )  # fmt: skip
         scorer.fit(features, labels)
 
@@ -205,6 +269,9 @@ class PipelineRunner:
                 "split": replay.protocol,
                 "train_events": replay.train.n_events,
                 "requests": len(requests),
+                "requests_without_passing_target": self.dropped_requests,
+                "filter": self.stage.text,
+                "pass_rate": self.meta["pass_rate"],
                 "users": int(np.unique(requests.user).size),
                 "requests_without_user_vector": int((~self.has_vector).sum()),
                 "embedding": checks,
@@ -225,6 +292,8 @@ class PipelineRunner:
         self,
         point: IndexPoint,
         vectors: ItemVectors,
+        attributes: Attributes | None,
+        active: ActiveFilter,
         inputs: StageInputs,
         scorer: Scorer,
         rerankers: list[Reranker],
@@ -233,87 +302,96 @@ class PipelineRunner:
         bar: Any,
         metric: Metric,
     ) -> int:
-        """Build once, then every query point and k; returns the number of failed runs."""
+        """Build once, then every strategy, query point and k; returns the number of failed runs."""
         failed = 0
+        cls = get_adapter_class(point.adapter)
         adapter: IndexAdapter | None = None
         build_error = None
         try:
-            adapter = get_adapter_class(point.adapter)(metric, **point.build_params)
+            adapter = cls(metric, **point.build_params)
             adapter.build(vectors.vectors)
         except Exception as exc:  # the library refused this build point: record it, go on
             build_error = one_line(exc)
-        for query in point.query_params:
-            label = _label(point, query)
-            for k in self.config.retrieval.k_candidates:
-                bar.set_description(f"{label} k={k}")
+        for spec in point.strategies:
+            strategy: Strategy = make_strategy(spec)
+            error = build_error
+            if adapter is not None:
                 try:
-                    if adapter is None:
-                        raise RuntimeError(build_error)
-                    adapter.set_query_params(**query)
-                    found: Candidates = retrieve(
-                        adapter,
-                        vectors.items,
-                        inputs.user_vectors,
-                        self.has_vector,
-                        inputs.requests.history_items,
-                        k,
-                    )
-                    lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
-                    self._emit(
-                        label,
-                        point.adapter,
-                        point.build_params,
-                        query,
-                        k,
-                        lists,
-                        evaluate(lists, ctx),
-                        reference[k],
-                        ctx,
-                    )
-                except Exception as exc:
-                    failed += 1
-                    row = self._row(label, point.adapter, point.build_params, query, k)
-                    row.update(
-                        status="failed", error=build_error or one_line(exc), stage="-", metric="-", cohort="-"
-                    )
-                    self.store.append([row])
-                bar.update(1)
+                    bind_strategy(
+                        strategy, adapter, cls, point.build_params, vectors.vectors, inputs.user_vectors,
+                        metric, active, attributes,
+                    )  # fmt: skip
+                except Exception as exc:  # this strategy could not prepare: its rows fail, others go on
+                    error = one_line(exc)
+            for query in point.query_params:
+                key = Identity(
+                    _label(point, query, strategy.label()), point.adapter, point.build_params, query,
+                    strategy.label(), strategy.spec(),
+                )  # fmt: skip
+                for k in self.config.retrieval.k_candidates:
+                    bar.set_description(f"{key.label} k={k}")
+                    try:
+                        if adapter is None or error is not None:
+                            raise RuntimeError(error)
+                        adapter.set_query_params(**query)
+                        strategy.apply_query_params(query)
+                        found = retrieve(strategy, vectors.items, self.has_vector, k)
+                        lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
+                        self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
+                    except Exception as exc:
+                        failed += 1
+                        row = self._row(key, k)
+                        row.update(
+                            status="failed", error=error or one_line(exc), stage="-", metric="-", cohort="-"
+                        )
+                        self.store.append([row])
+                    bar.update(1)
         return failed
 
     # ---- rows --------------------------------------------------------------------------------
-    def _row(
-        self, label: str, adapter: str, build: dict[str, Any], query: dict[str, Any], k: int
-    ) -> dict[str, Any]:
-        key = hashlib.sha256(
+    def _row(self, key: Identity, k: int | None) -> dict[str, Any]:
+        digest = hashlib.sha256(
             "\x1f".join(
-                [self.config.name, label, canonical_json(build), canonical_json(query), str(k)]
+                [
+                    self.config.name,
+                    key.label,
+                    canonical_json(key.build),
+                    canonical_json(key.query),
+                    str(k),
+                    self.stage.text,
+                    key.strategy_spec,
+                ]
             ).encode()
         ).hexdigest()[:16]
         return {
             **self.meta,
-            "retrieval": label,
-            "adapter": adapter,
-            "build_params": canonical_json(build),
-            "query_params": canonical_json(query),
+            "retrieval": key.label,
+            "adapter": key.adapter,
+            "build_params": canonical_json(key.build),
+            "query_params": canonical_json(key.query),
+            "strategy": key.strategy,
             "k_candidates": k,
-            "point_key": key,
+            "point_key": digest,
             "status": "ok",
             "finished_at": time.time(),
         }
 
     def _emit(
         self,
-        label: str,
-        adapter: str,
-        build: dict[str, Any],
-        query: dict[str, Any],
+        key: Identity,
         k: int,
+        found: Candidates,
         lists: StageLists,
         results: Results,
         reference: Results | None,
         ctx: EvalContext,
     ) -> None:
-        base = self._row(label, adapter, build, query, k)
+        base = self._row(key, k)
+        served = found.items[self.has_vector]
+        base.update(
+            short_result_frac=short_result_fraction(served, k) if served.size else float("nan"),
+            overfetch_mean=overfetch_mean(found.fetched[self.has_vector], k),
+        )
         write_raw(
             self.store.raw_dir / f"{base['point_key']}.npz",
             **{f"{stage}_items": ranked for stage, ranked in lists.lists().items()},
@@ -387,8 +465,7 @@ class PipelineRunner:
         probes = np.sort(rng.choice(common, size=min(spec.probe_items, common.size), replace=False))
         rows = []
         pairs = [(0, j) for j in range(1, len(versions))] + [(j - 1, j) for j in range(2, len(versions))]
-        base = self._row("-", "-", {}, {}, 0)
-        base["k_candidates"] = None
+        base = self._row(Identity("-", "-", {}, {}, "-", "-"), None)
         for a, b in pairs:
             values = neighbour_stability(versions[a], versions[b], probes, spec.k, metric)
             rows.append({**base, "stage": "embedding", "metric": f"neighbour_jaccard@{spec.k}",
@@ -416,7 +493,7 @@ class PipelineRunner:
         return rows
 
 
-def _label(point: IndexPoint, query: dict[str, Any]) -> str:
+def _label(point: IndexPoint, query: dict[str, Any], strategy: str) -> str:
     params = {**point.build_params, **query}
     shown = " ".join(f"{k}={v}" for k, v in params.items() if k not in ("seed", "build_threads"))
-    return f"{point.label} {shown}".strip()
+    return f"{point.label} {shown} {strategy}".replace("  ", " ").strip()

@@ -56,7 +56,7 @@ def read_attribute_file(
     columns: dict[str, Column] = {}
     for name in frame.columns:
         kind = declared.get(str(name)) or infer_kind(frame[name])
-        columns[str(name)] = _column(frame[name], kind, tag_separator, path)
+        columns[str(name)] = series_column(frame[name], kind, tag_separator, path)
     if not columns:
         raise DatasetError(f"attributes file {path} has no columns")
     return Attributes(columns, source=str(path))
@@ -116,7 +116,8 @@ def infer_kind(series: pd.Series) -> AttributeKind:
     return AttributeKind.CATEGORICAL
 
 
-def _column(series: pd.Series, kind: AttributeKind, separator: str, path: Path) -> Column:
+def series_column(series: pd.Series, kind: AttributeKind, separator: str, path: Path | str) -> Column:
+    """One attribute column of ``kind`` from a pandas column; a value that does not fit names the source."""
     name = str(series.name)
     try:
         if kind is AttributeKind.BOOLEAN:

@@ -4,6 +4,7 @@ The training window is split again at an inner cutoff: embeddings, item statisti
 states are rebuilt from events before it, candidates are retrieved exactly, and a candidate is
 positive when the user interacted with it between the inner cutoff and the real one. Nothing from
 after the real cutoff is touched, and the features mean what they will mean at serving time.
+Training ignores stage 1's attribute filter: the scorer orders whatever candidates it is given.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import numpy as np
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.split import SplitSpec, split_log
 from vecbench.indexes.base import Metric
-from vecbench.indexes.exact import ExactAdapter
 from vecbench.pipeline.embeddings.base import ItemEmbedder
 from vecbench.pipeline.features import ItemStats, candidate_features
-from vecbench.pipeline.retrieval import retrieve
+from vecbench.pipeline.retrieval import StageFilter, exact_candidates
 from vecbench.pipeline.users import UserSpec, user_matrix
 
 
@@ -30,6 +30,7 @@ def learned_examples(
     max_requests: int,
     seed: int,
     split: SplitSpec | None = None,
+    exclude_seen: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(features, labels) for candidates of requests replayed inside ``train``.
 
@@ -52,9 +53,10 @@ def learned_examples(
     vectors = embedder.fit(inner.train, metric)
     stats = ItemStats.from_log(inner.train)
     user_vectors, has_vector = user_matrix(inner.requests, vectors, train.n_items, users)
-    index = ExactAdapter(metric)
-    index.build(vectors.vectors)
-    candidates = retrieve(index, vectors.items, user_vectors, has_vector, inner.requests.history_items, k)
+    candidates = exact_candidates(
+        vectors.vectors, vectors.items, user_vectors, has_vector, inner.requests.history_items, k, metric,
+        StageFilter(exclude_seen=exclude_seen),
+    )  # fmt: skip
     rows = vectors.rows_of(train.n_items)
     lengths = inner.requests.history_items.lengths()
     features, labels = [], []

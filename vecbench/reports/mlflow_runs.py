@@ -189,7 +189,10 @@ def _flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-PIPELINE_PARAMS = ("log", "split", "embedding", "scorer", "rerank", "retrieval", "adapter", "k_candidates")
+PIPELINE_PARAMS = (
+    "log", "split", "embedding", "scorer", "rerank", "retrieval", "adapter", "k_candidates",
+    "filter", "filter_name", "strategy",
+)  # fmt: skip
 
 
 def pipeline_point_runs(frame: pd.DataFrame, result_set: str, parent_run_id: str) -> list[PointRun]:
@@ -214,6 +217,11 @@ def pipeline_point_runs(frame: pd.DataFrame, result_set: str, parent_run_id: str
             value = finite_number(row["value"])
             if value is not None:
                 metrics[base if cohort == "all" else metric_name(f"{base}/{cohort}")] = value
+            if cohort == "all" and row["stage"] == "retrieval" and row["metric"] == "latency_p50_ms":
+                for column in ("pass_rate", "short_result_frac", "overfetch_mean"):
+                    number = finite_number(row.get(column))
+                    if number is not None:
+                        metrics[f"retrieval/{column}"] = number
             if cohort == "all":
                 for column in ("delta", "delta_low", "delta_high"):
                     number = finite_number(row.get(column))

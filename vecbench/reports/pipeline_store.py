@@ -5,6 +5,12 @@ One row per (retrieval configuration, k_candidates, stage, metric, cohort). Colu
 - identity: ``experiment``, ``log``, ``split``, ``embedding``, ``scorer``, ``rerank``,
   ``retrieval`` (a label: ``exact``, ``popularity``, or the adapter with its parameters),
   ``adapter``, ``build_params``, ``query_params`` (canonical JSON), ``k_candidates``, ``point_key``;
+- stage 1's filter: ``filter`` (canonical text, ``... and not seen`` when seen items are excluded,
+  ``none`` without any), ``filter_name``, ``pass_rate`` (mean share of indexed items a request may
+  get), ``strategy`` (how the index honoured it: ``exact-subset`` for exact, ``post-adaptive``,
+  ``pre``, ...), ``short_result_frac`` (requests with fewer than k_candidates candidates) and
+  ``overfetch_mean`` (candidates asked of the index per request, as a multiple of k; NaN when
+  brute-forced);
 - ``stage``: ``retrieval`` (candidates in index order), ``scoring`` (candidates after the
   scorer), ``final`` (after re-ranking), or ``embedding`` for drift rows (``retrieval`` is ``-``);
 - ``metric``: a name from ``metrics.recsys_catalog`` with its cut-off, e.g. ``ndcg@10``;
@@ -48,6 +54,12 @@ COLUMNS: dict[str, str] = {
     "build_params": "string",
     "query_params": "string",
     "k_candidates": "Int64",
+    "filter": "string",
+    "filter_name": "string",
+    "pass_rate": "float64",
+    "strategy": "string",
+    "short_result_frac": "float64",
+    "overfetch_mean": "float64",
     "stage": "string",
     "metric": "string",
     "cohort": "string",

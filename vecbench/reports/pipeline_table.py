@@ -51,11 +51,20 @@ def format_pipeline(frame: pd.DataFrame) -> str:
                 f"Δ{last} [CI]": _fmt_delta(cells[("final", last, "all")]),
                 "cand_recall": candidate[0] if candidate else float("nan"),
                 "retr_p50_ms": cells[("retrieval", "latency_p50_ms", "all")]["value"],
+                "short": cells[("retrieval", "latency_p50_ms", "all")].get("short_result_frac", float("nan")),
                 "worst cohort": f"{worst.split(':')[1]} {cohorts[worst]:.4f}" if worst else "-",
             }
         )
-    lines = [pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}")]
-    lines.append("Δ: value - exact retrieval (same k), paired bootstrap interval over users; * excludes 0.")
+    lines = []
+    if "filter" in ok.columns and ok["filter"].notna().any():
+        first_row = ok.iloc[0]
+        named = "" if first_row["filter_name"] == first_row["filter"] else f" ({first_row['filter_name']})"
+        lines.append(f"stage-1 filter: {first_row['filter']}{named}; pass-rate {first_row['pass_rate']:.4f}")
+    lines.append(pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    lines.append(
+        "Δ: value - exact retrieval (same k), paired bootstrap interval over users; * excludes 0. "
+        "short: share of requests with fewer than k candidates."
+    )
     drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
     for row in drift.to_dict("records"):
         lines.append(

@@ -30,7 +30,7 @@ import numpy as np
 
 from vecbench.errors import ConfigError, closest_hint
 from vecbench.indexes.base import Metric, SearchResult
-from vecbench.indexes.hnswlib_index import HnswlibAdapter
+from vecbench.indexes.hnswlib_index import HnswlibAdapter, HnswlibFilter
 
 ENV_VAR = "VECBENCH_DRIFT"
 
@@ -100,3 +100,7 @@ class DriftingAdapter(HnswlibAdapter):
     def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
         self._slow_down(1)
         return super()._search_one(query, k)
+
+    def _filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter, threads: int) -> SearchResult:
+        self._slow_down(len(queries))
+        return super()._filtered(queries, k, handle, threads)

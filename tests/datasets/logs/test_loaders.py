@@ -34,6 +34,26 @@ def test_movielens_100k_counts_titles_and_genres(shared_data: Path) -> None:
     assert cats["1"] == ("Animation", "Children's", "Comedy")
 
 
+def test_movielens_100k_item_attributes_match_the_catalogue_reader(shared_data: Path) -> None:
+    """The log's filterable attributes agree with issue 3's u.item reader, item by item."""
+    from vecbench.datasets.movielens_items import read_item_attributes
+
+    path = folder(shared_data, "movielens-100k")
+    log = load_movielens_100k(path)
+    attributes = log.items.attributes
+    assert attributes is not None and set(attributes) == {"genres", "year", "release_date"}
+    reference = read_item_attributes(path)
+    rows = np.array([int(i) - 1 for i in log.items.ids])  # u.item row of each dense item
+    assert np.array_equal(attributes["year"].values, reference["year"].values[rows], equal_nan=True)  # type: ignore[union-attr]
+    dates, expected = attributes["release_date"].values, reference["release_date"].values[rows]  # type: ignore[union-attr]
+    assert np.array_equal(np.isnat(dates), np.isnat(expected)) and (dates == expected)[~np.isnat(dates)].all()
+    assert np.isnat(dates).sum() == 1
+    for dense in range(log.n_items):
+        assert attributes["genres"].row_tags(dense) == reference["genres"].row_tags(int(rows[dense]))  # type: ignore[union-attr]
+    toy_story = list(log.items.ids).index("1")
+    assert attributes["year"].values[toy_story] == 1995  # type: ignore[union-attr]
+
+
 def test_movielens_latest_small_counts_and_tags(shared_data: Path) -> None:
     log = load_movielens_latest_small(folder(shared_data, "movielens-latest-small"))
     assert (log.n_events, log.n_users, log.n_items) == (100_836, 610, 9742)
@@ -41,6 +61,12 @@ def test_movielens_latest_small_counts_and_tags(shared_data: Path) -> None:
     assert log.tags is not None and len(log.tags.tag) == 3683
     assert (log.timestamp[0], log.timestamp[-1]) == (828124615, 1537799250)
     assert log.weight.min() == 0.5 and log.weight.max() == 5.0
+    attributes = log.items.attributes
+    assert attributes is not None and set(attributes) == {"genres", "year"}
+    toy_story = list(log.items.ids).index("1")
+    assert attributes["year"].values[toy_story] == 1995  # type: ignore[union-attr]
+    assert attributes["genres"].row_tags(toy_story) == ["Adventure", "Animation", "Children", "Comedy", "Fantasy"]  # type: ignore[union-attr]
+    assert int(np.isnan(attributes["year"].values).sum()) == 13  # type: ignore[union-attr]  # titles without "(yyyy)"
 
 
 def test_amazon_5core_both_files(shared_data: Path) -> None:

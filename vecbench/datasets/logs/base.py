@@ -13,16 +13,25 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vecbench.datasets.attribute_files import infer_kind, series_column
+from vecbench.datasets.attributes import Attributes, Column, tags
 from vecbench.errors import DatasetError
+
+CATALOGUE_KEYS = ("item", "title", "categories")
 
 
 @dataclass(frozen=True)
 class ItemTable:
-    """Catalogue attributes by dense item index: original id, title and categories (genres)."""
+    """Catalogue by dense item index: original id, title, categories (genres) and typed attributes.
+
+    ``attributes`` is what stage-1 filters are written against: the categories as a tags attribute
+    (named by the loader, e.g. ``genres``) plus any further catalogue column (year, release date).
+    """
 
     ids: np.ndarray
     titles: tuple[str, ...]
     categories: tuple[tuple[str, ...], ...]
+    attributes: Attributes | None = None
 
     def __len__(self) -> int:
         return len(self.titles)
@@ -107,11 +116,14 @@ def build_log(
     catalogue: pd.DataFrame | None = None,
     tags: pd.DataFrame | None = None,
     source: str = "",
+    categories_as: str = "categories",
 ) -> InteractionLog:
     """Validate raw columns, assign dense ids and sort by time.
 
     ``catalogue`` has columns ``item``, ``title`` and ``categories`` (tuples); items in the log but
-    not in the catalogue get their id as title. ``tags`` has ``item``, ``timestamp`` and ``tag``.
+    not in the catalogue get their id as title. Any further catalogue column becomes an item
+    attribute of the kind its dtype implies, and the categories become the tags attribute
+    ``categories_as``. ``tags`` has ``item``, ``timestamp`` and ``tag``.
     """
     frame = pd.DataFrame(
         {
@@ -143,10 +155,12 @@ def build_log(
     item_codes = frame["item"].map(item_index).to_numpy(np.int64)
     timestamps_int = frame["timestamp"].to_numpy(np.float64).astype(np.int64)
     order = np.lexsort((item_codes, user_codes, timestamps_int))
+    categories = tuple(tuple(cats.get(i, ())) for i in item_ids)
     table = ItemTable(
         ids=item_ids,
         titles=tuple(titles.get(i, i) for i in item_ids),
-        categories=tuple(tuple(cats.get(i, ())) for i in item_ids),
+        categories=categories,
+        attributes=_catalogue_attributes(name, catalogue, item_ids, categories, categories_as),
     )
     item_tags = None
     if tags is not None and len(tags):
@@ -168,3 +182,26 @@ def build_log(
         tags=item_tags,
         source=source,
     )
+
+
+def _catalogue_attributes(
+    name: str,
+    catalogue: pd.DataFrame | None,
+    item_ids: np.ndarray,
+    categories: tuple[tuple[str, ...], ...],
+    categories_as: str,
+) -> Attributes:
+    """Typed attributes in dense item order; items missing from the catalogue get missing values."""
+    columns: dict[str, Column] = {categories_as: tags(categories)}
+    extra = [] if catalogue is None else [c for c in catalogue.columns if c not in CATALOGUE_KEYS]
+    if catalogue is not None and extra:
+        keyed = catalogue.assign(item=catalogue["item"].astype(str)).drop_duplicates("item", keep="last")
+        frame = keyed.set_index("item")[extra].reindex(item_ids)
+        for column in extra:
+            if str(column) in columns:
+                raise DatasetError(
+                    f"{name}: catalogue column '{column}' clashes with the categories attribute"
+                )
+            series = frame[column]
+            columns[str(column)] = series_column(series, infer_kind(series), "|", f"{name} catalogue")
+    return Attributes(columns, source=f"{name} catalogue")

@@ -1,6 +1,9 @@
 """MovieLens logs in their original formats: 100K (``u.data``, ``u.item`` in latin-1, ``u.user``)
 and latest-small (``ratings.csv``, ``movies.csv``, ``tags.csv``).
 
+Item attributes for stage-1 filters: ``genres`` (tags) and ``year`` (numeric; 100K from the release
+date, latest-small from the "(1995)" at the end of the title), and for 100K ``release_date``.
+
 GroupLens does not allow redistribution, so these read a local copy (the folder of the unpacked
 archive); ``vecbench datasets fetch`` downloads the official archive for users who are online.
 """
@@ -55,14 +58,17 @@ def load_movielens_100k(path: str | Path) -> InteractionLog:
     movies = _read_csv(folder / "u.item", sep="|", header=None, names=columns, encoding="latin-1")
     flags = movies[list(ML100K_GENRES)].to_numpy(dtype=bool)
     movies["categories"] = [tuple(g for g, on in zip(ML100K_GENRES, row, strict=True) if on) for row in flags]
+    movies["release_date"] = pd.to_datetime(movies["release"], format="%d-%b-%Y", errors="coerce")
+    movies["year"] = movies["release_date"].dt.year.astype("float64")
     log = build_log(
         "movielens-100k",
         ratings["user"].to_numpy(),
         ratings["item"].to_numpy(),
         ratings["timestamp"].to_numpy(),
         ratings["rating"].to_numpy(),
-        catalogue=movies[["item", "title", "categories"]],
+        catalogue=movies[["item", "title", "categories", "year", "release_date"]],
         source=f"MovieLens 100K from {folder}",
+        categories_as="genres",
     )
     users_file = folder / "u.user"
     if users_file.is_file():  # demographics are optional: recorded when present
@@ -88,6 +94,9 @@ def load_movielens_latest_small(path: str | Path) -> InteractionLog:
                 tuple(g for g in str(genres).split("|") if g and g != "(no genres listed)")
                 for genres in movies["genres"]
             ],
+            "year": pd.to_numeric(
+                movies["title"].astype(str).str.extract(r"\((\d{4})\)\s*$")[0], errors="coerce"
+            ).astype("float64"),
         }
     )
     tags = None
@@ -104,6 +113,7 @@ def load_movielens_latest_small(path: str | Path) -> InteractionLog:
         catalogue=catalogue,
         tags=tags,
         source=f"MovieLens latest-small from {folder}",
+        categories_as="genres",
     )
 
 

@@ -19,13 +19,14 @@ SHARED_DATA_ENV = "VECBENCH_SHARED_DATA"
 
 class LogSpec(BaseModel):
     """``{name: movielens-100k, path: DIR}``, ``{name: synthetic, seed: 0, options: {...}}`` or
-    ``{name: table, path: log.csv, columns: {user: userId}}``."""
+    ``{name: table, path: log.csv, columns: {user: userId}, items: items.csv}``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     path: str | None = None
     columns: dict[str, str] = {}
+    items: str | None = None
     seed: int = 0
     options: dict[str, Any] = {}
 
@@ -63,7 +64,12 @@ LOGS: dict[str, NamedLog] = {
     "table": NamedLog(
         "any CSV/TSV/parquet log with user, item and timestamp columns, optionally weight",
         "vecbench.datasets.logs.registry:_table",
-        {"path": "the .csv, .tsv or .parquet file", "columns": "renames, e.g. {user: userId, item: movieId}"},
+        {
+            "path": "the .csv, .tsv or .parquet file",
+            "columns": "renames, e.g. {user: userId, item: movieId}",
+            "items": "optional catalogue file: an item column, optional title and '|'-separated "
+            "categories, and any attribute columns to filter on (year, price, ...)",
+        },
     ),
     "synthetic": NamedLog(
         "seeded synthetic log: Zipf popularity, taste clusters, sessions, drift, growing catalogue",
@@ -128,7 +134,8 @@ def _table(spec: LogSpec) -> InteractionLog:
     from vecbench.datasets.logs.generic import load_table_log
 
     assert spec.path is not None
-    return load_table_log(resolve_path(spec.path), spec.columns)
+    items = None if spec.items is None else resolve_path(spec.items)
+    return load_table_log(resolve_path(spec.path), spec.columns, items)
 
 
 def _synthetic(spec: LogSpec) -> InteractionLog:

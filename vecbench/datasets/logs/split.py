@@ -84,6 +84,10 @@ class Ragged:
         values: np.ndarray = np.concatenate(rows).astype(dtype) if rows else np.empty(0, dtype=dtype)
         return cls(indptr, values)
 
+    def take(self, rows: np.ndarray) -> Ragged:
+        """The given rows, in that order."""
+        return Ragged.from_rows([self.row(int(r)) for r in rows], self.values.dtype.type)
+
 
 @dataclass(frozen=True)
 class Requests:
@@ -98,6 +102,19 @@ class Requests:
 
     def __len__(self) -> int:
         return int(self.user.shape[0])
+
+    def with_targets_in(self, allowed: np.ndarray) -> Requests:
+        """Only the targets whose dense item index ``allowed`` marks; requests left with none are dropped."""
+        kept = [t[allowed[t]] for t in (self.targets.row(r) for r in range(len(self)))]
+        rows = np.array([r for r, t in enumerate(kept) if t.size], dtype=np.int64)
+        return Requests(
+            user=self.user[rows],
+            time=self.time[rows],
+            step=self.step[rows],
+            history_items=self.history_items.take(rows),
+            history_times=self.history_times.take(rows),
+            targets=Ragged.from_rows([kept[r] for r in rows.tolist()], self.targets.values.dtype.type),
+        )
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,7 @@ def generate_log(seed: int = 0, **options: Any) -> InteractionLog:
             "item": [f"i{i}" for i in range(n_items)],
             "title": [f"item {i} (cluster {c})" for i, c in enumerate(item_cluster)],
             "categories": [(f"cluster-{c}",) for c in item_cluster],
+            "released": pd.to_datetime(START + release, unit="s"),
         }
     )
     described = ", ".join(f"{k}={v}" for k, v in p.items())

@@ -103,8 +103,18 @@ def _pipeline_card(rs: ResultSet) -> Markup:
         "recommendation pipeline",
         f"{first['log']} · {len(configs)} configurations",
         f"split {first['split']} · embedding {first['embedding']} · scorer {first['scorer']} · "
-        f"re-rank {first['rerank']}" + (f" · {failed} failed" if failed else ""),
+        f"re-rank {first['rerank']}" + _stage_filter(first) + (f" · {failed} failed" if failed else ""),
     )
+
+
+def _stage_filter(first: pd.Series) -> str:
+    """The stage-1 filter every configuration honoured, with its measured pass-rate."""
+    text = first.get("filter")
+    if text is None or pd.isna(text):
+        return ""
+    name = first.get("filter_name")
+    named = f" ({name})" if isinstance(name, str) and name != text else ""
+    return f" · stage-1 filter {text}{named}, pass-rate {float(first['pass_rate']):.3f}"
 
 
 def _int(value: Any) -> str:
