@@ -45,12 +45,12 @@ class NamedLog:
 # Adding a log format is one entry here and one loader module.
 LOGS: dict[str, NamedLog] = {
     "movielens-100k": NamedLog(
-        "MovieLens 100K: 100,000 ratings 1997-98, 943 users, 1,682 movies with titles and genres",
+        "MovieLens 100K: 100,000 ratings 1997-98, 943 users, 1,682 movies; filter on genres, year, release_date",
         "vecbench.datasets.logs.registry:_movielens_100k",
         {"path": "the folder holding u.data and u.item (vecbench datasets fetch movielens-100k)"},
     ),
     "movielens-latest-small": NamedLog(
-        "MovieLens latest-small: 100,836 ratings 1996-2018, 610 users, 9,742 movies, tags",
+        "MovieLens latest-small: 100,836 ratings 1996-2018, 610 users, 9,742 movies, tags; filter on genres, year",
         "vecbench.datasets.logs.registry:_movielens_latest_small",
         {
             "path": "the folder holding ratings.csv and movies.csv (vecbench datasets fetch movielens-latest-small)"
@@ -62,7 +62,7 @@ LOGS: dict[str, NamedLog] = {
         {"path": "a *_5.json or *_5.json.gz file"},
     ),
     "table": NamedLog(
-        "any CSV/TSV/parquet log with user, item and timestamp columns, optionally weight",
+        "any CSV/TSV/parquet log with user, item and timestamp columns, optionally weight and an items file to filter on",
         "vecbench.datasets.logs.registry:_table",
         {
             "path": "the .csv, .tsv or .parquet file",
@@ -72,7 +72,7 @@ LOGS: dict[str, NamedLog] = {
         },
     ),
     "synthetic": NamedLog(
-        "seeded synthetic log: Zipf popularity, taste clusters, sessions, drift, growing catalogue",
+        "seeded synthetic log: Zipf popularity, taste clusters, sessions, drift, growing catalogue; filter on categories, released",
         "vecbench.datasets.logs.registry:_synthetic",
         {"seed": "generator seed (default 0)", "options": "see vecbench.datasets.logs.synthetic.OPTIONS"},
         path_required=False,
