@@ -61,7 +61,8 @@ class PipelineComparator:
         if not matched:
             raise VecbenchError(
                 "nothing to compare: no pipeline point of the current results matches a baseline point "
-                "(same config name, retrieval, parameters and k_candidates); run the baseline's config"
+                "(same config name, retrieval, parameters, stage-1 filter, strategy and k_candidates); "
+                "run the baseline's config"
             )
         for key in matched:
             if _identity(base[key]) != _identity(cur[key]):
