@@ -4,8 +4,9 @@ baselines and every index point: retrieve -> score -> re-rank -> metrics -> rows
 Every configuration is evaluated on the same requests, so each one is compared with exact
 retrieval request by request (paired bootstrap over users; catalogue metrics are recomputed on
 the same resampled users; latencies get a delta without interval). Rows are written as each point
-finishes; a failing index point becomes a failed row and the run goes on. Unlike index sweeps,
-the pipeline runs in this process: its indexes are small (a catalogue, not a corpus).
+finishes. Each index build point retrieves in its own worker process (``pipeline_worker``), so a
+library that fails, crashes or hangs (``timeout_s`` of the index entry) leaves failed rows with the
+reason and the run goes on; exact retrieval, scoring, re-ranking and evaluation run here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from tqdm import tqdm
 from vecbench.bench.config import StrategySpec
 from vecbench.bench.environment import collect_environment
 from vecbench.bench.pipeline_config import PipelineConfig
+from vecbench.bench.pipeline_worker import RetrievalTask, load_candidates, retrieve_in_worker
 from vecbench.bench.sweep import canonical_json, expand_grid
 from vecbench.bench.worker import one_line, write_raw
 from vecbench.datasets.attributes import Attributes
@@ -33,9 +36,9 @@ from vecbench.datasets.logs.registry import load_log
 from vecbench.datasets.logs.split import Replay, split_log
 from vecbench.errors import ConfigError, DatasetError
 from vecbench.filters.active import ActiveFilter
-from vecbench.filters.strategies.base import CheckTarget, Strategy
+from vecbench.filters.strategies.base import CheckTarget
 from vecbench.filters.strategies.registry import make_strategy
-from vecbench.indexes.base import IndexAdapter, Metric, resolve_params
+from vecbench.indexes.base import Metric, resolve_params
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.metrics.distances import normalised
 from vecbench.metrics.drift import neighbour_stability
@@ -49,10 +52,8 @@ from vecbench.pipeline.features import ItemStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import (
     Candidates,
-    bind_strategy,
     exact_candidates,
     popularity_candidates,
-    retrieve,
 )
 from vecbench.pipeline.scoring import Scorer, make_scorer
 from vecbench.pipeline.stage_filter import stage_filter_from_config
@@ -62,6 +63,7 @@ from vecbench.pipeline.users import user_matrix
 from vecbench.reports.pipeline_store import PipelineStore
 
 Results = dict[Key, Value]
+DEFAULT_TIMEOUT_S = 1800.0  # per build point, in its worker (an index entry's timeout_s overrides)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class IndexPoint:
     build_params: dict[str, Any]
     query_params: tuple[dict[str, Any], ...]
     strategies: tuple[StrategySpec, ...]
+    timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,9 @@ def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
             queries = tuple(
                 resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query)
             )
-            points.append(
-                IndexPoint(entry.adapter, entry.label or entry.adapter, params, queries, strategies)
-            )
+            label = entry.label or entry.adapter
+            timeout = entry.timeout_s or DEFAULT_TIMEOUT_S
+            points.append(IndexPoint(entry.adapter, label, params, queries, strategies, timeout))
     return points
 
 
@@ -302,50 +305,42 @@ class PipelineRunner:
         bar: Any,
         metric: Metric,
     ) -> int:
-        """Build once, then every strategy, query point and k; returns the number of failed runs."""
-        failed = 0
-        cls = get_adapter_class(point.adapter)
-        adapter: IndexAdapter | None = None
-        build_error = None
-        try:
-            adapter = cls(metric, **point.build_params)
-            adapter.build(vectors.vectors)
-        except Exception as exc:  # the library refused this build point: record it, go on
-            build_error = one_line(exc)
-        for spec in point.strategies:
-            strategy: Strategy = make_strategy(spec)
-            error = build_error
-            if adapter is not None:
-                try:
-                    bind_strategy(
-                        strategy, adapter, cls, point.build_params, vectors.vectors, inputs.user_vectors,
-                        metric, active, attributes,
-                    )  # fmt: skip
-                except Exception as exc:  # this strategy could not prepare: its rows fail, others go on
-                    error = one_line(exc)
-            for query in point.query_params:
-                key = Identity(
-                    _label(point, query, strategy.label()), point.adapter, point.build_params, query,
-                    strategy.label(), strategy.spec(),
-                )  # fmt: skip
-                for k in self.config.retrieval.k_candidates:
-                    bar.set_description(f"{key.label} k={k}")
-                    try:
-                        if adapter is None or error is not None:
-                            raise RuntimeError(error)
-                        adapter.set_query_params(**query)
-                        strategy.apply_query_params(query)
-                        found = retrieve(strategy, vectors.items, self.has_vector, k)
-                        lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
-                        self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
-                    except Exception as exc:
-                        failed += 1
-                        row = self._row(key, k)
-                        row.update(
-                            status="failed", error=error or one_line(exc), stage="-", metric="-", cohort="-"
-                        )
-                        self.store.append([row])
-                    bar.update(1)
+        """Retrieve in a worker (build once; every strategy, query point and k), then score,
+        re-rank and evaluate each run here; returns the number of failed runs."""
+        ks = tuple(self.config.retrieval.k_candidates)
+        bar.set_description(f"{point.label} {canonical_json(point.build_params)}")
+        with tempfile.TemporaryDirectory(prefix="retrieval-", dir=self.store.out_dir) as scratch:
+            task = RetrievalTask(
+                adapter=point.adapter, build_params=point.build_params, query_params=point.query_params,
+                strategies=point.strategies, k_candidates=ks, metric=metric, item_vectors=vectors.vectors,
+                index_items=vectors.items, user_vectors=inputs.user_vectors, has_vector=self.has_vector,
+                active=active, attributes=attributes, scratch=Path(scratch),
+            )  # fmt: skip
+            runs, stopped = retrieve_in_worker(task, point.timeout_s)
+            done = {(run.strategy, run.query, run.k): run for run in runs}
+            failed = 0
+            for s, spec in enumerate(point.strategies):
+                requested = make_strategy(spec)
+                for q, query in enumerate(point.query_params):
+                    for k in ks:
+                        run = done.get((s, q, k))
+                        strategy = run.label if run is not None else requested.label()
+                        key = Identity(
+                            _label(point, query, strategy), point.adapter, point.build_params, query,
+                            strategy, requested.spec(),
+                        )  # fmt: skip
+                        try:
+                            if run is None or run.path is None:
+                                raise RuntimeError(stopped if run is None else run.error)
+                            found = load_candidates(run.path)
+                            lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
+                            self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
+                        except Exception as exc:
+                            failed += 1
+                            row = self._row(key, k)
+                            row.update(status="failed", error=_reason(exc), stage="-", metric="-", cohort="-")
+                            self.store.append([row])
+                        bar.update(1)
         return failed
 
     # ---- rows --------------------------------------------------------------------------------
@@ -491,6 +486,11 @@ class PipelineRunner:
         for row in rows:
             row["point_key"] = base_key
         return rows
+
+
+def _reason(exc: Exception) -> str:
+    """A worker's reason as it gave it; anything raised here as 'Type: message'."""
+    return str(exc) if isinstance(exc, RuntimeError) and str(exc) else one_line(exc)
 
 
 def _label(point: IndexPoint, query: dict[str, Any], strategy: str) -> str:

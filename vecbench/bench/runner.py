@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
-import signal
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_m
 from vecbench.bench.filtered_worker import FilteredTask
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
-from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
+from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, exit_reason, worker_main
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
@@ -63,20 +62,6 @@ def validate(config: ExperimentConfig, dataset: Dataset, points: list[BuildPoint
             raise ConfigError(
                 f"adapter '{point.adapter}' cannot set search threads; use threads: 1 or remove it from the config"
             )
-
-
-def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
-    """Why a worker ended without finishing, in words a user can act on."""
-    if timeout_s is not None:
-        return f"timed out after {timeout_s:g} s (raise timeout_s in the config)"
-    if exitcode is None:
-        return "worker ended without reporting"
-    if exitcode < 0:
-        name = signal.Signals(-exitcode).name
-        if name == "SIGKILL":
-            return "worker was killed (SIGKILL), most likely by the out-of-memory killer"
-        return f"worker crashed with signal {name}"
-    return f"worker exited with code {exitcode} before finishing"
 
 
 class Runner:

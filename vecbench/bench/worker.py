@@ -83,12 +83,26 @@ class Finished:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to SIGKILL this worker when the runner dies, so no orphan keeps running."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
+    """Why a worker ended without finishing, in words a user can act on."""
+    if timeout_s is not None:
+        return f"timed out after {timeout_s:g} s (raise timeout_s in the config)"
+    if exitcode is None:
+        return "worker ended without reporting"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        if name == "SIGKILL":
+            return "worker was killed (SIGKILL), most likely by the out-of-memory killer"
+        return f"worker crashed with signal {name}"
+    return f"worker exited with code {exitcode} before finishing"
 
 
 def peak_rss_bytes() -> int:
@@ -211,7 +225,7 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
-    _die_with_parent()
+    die_with_parent()
     if task.memory_limit_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (task.memory_limit_bytes, task.memory_limit_bytes))
     try:
