@@ -60,3 +60,27 @@ def test_movielens_text_embedding_run(shared_data: Path, tmp_path: Path, monkeyp
     versus = frame[frame["cohort"] == "versus:svd"]
     assert len(versus) == 1 and 0 <= versus["value"].iloc[0] < 1
     assert os.path.getsize(tmp_path / "pipeline_checks.json") > 0
+
+
+@pytest.mark.slow
+def test_movielens_filtered_pipeline_returns_only_passing_unseen_movies(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vecbench.datasets.logs.movielens import load_movielens_100k
+    from vecbench.filters import evaluate, parse_filter
+
+    frame = run_config("movielens-100k-filtered.yaml", shared_data, tmp_path, monkeypatch)
+    assert (frame["status"] == "ok").all(), frame.loc[frame["status"] != "ok", "error"].tolist()
+    config = load_pipeline_config(REPO_ROOT / "configs" / "movielens-100k-filtered.yaml")
+    log = load_movielens_100k(shared_data / "movielens-100k")
+    assert log.items.attributes is not None
+    allowed = evaluate(parse_filter(config.retrieval.filter), log.items.attributes)
+    with np.load(tmp_path / "pipeline_raw" / "requests.npz") as req:
+        lengths = req["history_lengths"]
+    strategies = set(frame["strategy"])
+    assert {"exact-subset", "pre", "post-adaptive", "popularity"} <= strategies
+    for key in frame["point_key"].unique():
+        with np.load(tmp_path / "pipeline_raw" / f"{key}.npz") as raw:
+            candidates = raw["retrieval_items"]
+        assert candidates.shape[0] == lengths.shape[0]
+        assert allowed[candidates[candidates >= 0]].all(), key
