@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vecbench.datasets.attribute_spec import AttributeSpec
+from vecbench.config_errors import validation_message, yaml_message
 from vecbench.datasets.spec import DatasetSpec
-from vecbench.errors import ConfigError, closest_hint
+from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
 
 ParamGrid = dict[str, Any]
@@ -73,31 +73,6 @@ class ExperimentConfig(BaseModel):
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
 
 
-def _format_validation_error(exc: ValidationError, source: str) -> str:
-    """First pydantic error as 'where: what' in one line, with a hint for unknown keys."""
-    # An unknown key usually explains a missing one (a typo), so report it first.
-    err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-    where = ".".join(str(part) for part in err["loc"]) or "config"
-    if err["type"] == "extra_forbidden":
-        key = str(err["loc"][-1])
-        parent = ExperimentConfig
-        known = list(parent.model_fields)
-        if len(err["loc"]) > 2 and err["loc"][:2] == ("dataset", "attributes"):
-            known = list(AttributeSpec.model_fields)
-        elif len(err["loc"]) > 1 and err["loc"][0] == "dataset":
-            known = list(DatasetSpec.model_fields)
-        elif len(err["loc"]) > 2 and err["loc"][0] == "indexes":
-            known = list(IndexEntry.model_fields)
-        elif len(err["loc"]) > 1 and err["loc"][0] == "constraints":
-            known = list(Constraints.model_fields)
-        elif len(err["loc"]) > 2 and err["loc"][0] == "filters":
-            known = list(FilterEntry.model_fields)
-        return f"{source}: unknown key '{where}'{closest_hint(key, known)}"
-    if err["type"] == "missing":
-        return f"{source}: missing required key '{where}'"
-    return f"{source}: {where}: {err['msg']}"
-
-
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:
     """Validate a parsed YAML mapping into an ExperimentConfig, raising one-line ConfigErrors."""
     if not isinstance(data, dict):
@@ -105,7 +80,7 @@ def parse_config(data: Any, source: str = "config") -> ExperimentConfig:
     try:
         return ExperimentConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, source)) from None
+        raise ConfigError(validation_message(exc, source, ExperimentConfig)) from None
 
 
 def load_config(path: str | Path) -> ExperimentConfig:
@@ -120,10 +95,5 @@ def load_config(path: str | Path) -> ExperimentConfig:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        where, problem = "", "invalid syntax"
-        if isinstance(exc, yaml.MarkedYAMLError):
-            if exc.problem_mark is not None:
-                where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
-            problem = exc.problem or problem
-        raise ConfigError(f"malformed YAML in {path}{where}: {problem}; fix the syntax") from None
+        raise ConfigError(yaml_message(exc, str(path))) from None
     return parse_config(data, source=str(path))

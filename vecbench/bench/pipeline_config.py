@@ -13,9 +13,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vecbench.bench.config import IndexEntry, StrategySpec
+from vecbench.config_errors import validation_message, yaml_message
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
-from vecbench.errors import ConfigError, closest_hint
+from vecbench.errors import ConfigError
 from vecbench.pipeline.embeddings.base import EmbeddingSpec
 from vecbench.pipeline.reranking import RerankSpec
 from vecbench.pipeline.scoring import ScorerSpec
@@ -112,22 +113,7 @@ def parse_pipeline_config(data: Any, source: str = "config") -> PipelineConfig:
     try:
         return PipelineConfig.model_validate(data)
     except ValidationError as exc:
-        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
-        where = ".".join(str(part) for part in err["loc"]) or "config"
-        if err["type"] == "extra_forbidden":
-            key = str(err["loc"][-1])
-            model: type[BaseModel] = PipelineConfig
-            for part in err["loc"][:-1]:
-                field = model.model_fields.get(str(part))
-                annotation = field.annotation if field else None
-                if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-                    model = annotation
-            raise ConfigError(
-                f"{source}: unknown key '{where}'{closest_hint(key, model.model_fields)}"
-            ) from None
-        if err["type"] == "missing":
-            raise ConfigError(f"{source}: missing required key '{where}'") from None
-        raise ConfigError(f"{source}: {where}: {err['msg']}") from None
+        raise ConfigError(validation_message(exc, source, PipelineConfig)) from None
 
 
 def load_pipeline_config(path: str | Path) -> PipelineConfig:
@@ -136,6 +122,8 @@ def load_pipeline_config(path: str | Path) -> PipelineConfig:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}; check the path") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        raise ConfigError(yaml_message(exc, str(path))) from None
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config {path}: {' '.join(str(exc).split())}") from None
     return parse_pipeline_config(data, source=str(path))

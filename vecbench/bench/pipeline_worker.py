@@ -10,7 +10,6 @@ none of its work overlaps a timed search.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import time
 from collections.abc import Iterator
@@ -22,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from vecbench.bench.config import StrategySpec
-from vecbench.bench.worker import die_with_parent, exit_reason, one_line, write_raw
+from vecbench.bench.spawn import die_with_parent, exit_reason, spawned
+from vecbench.bench.worker import one_line, write_raw
 from vecbench.datasets.attributes import Attributes
 from vecbench.filters.active import ActiveFilter
 from vecbench.filters.strategies.registry import make_strategy
@@ -129,15 +129,10 @@ def retrieval_main(task: RetrievalTask, conn: Connection) -> None:
 
 def retrieve_in_worker(task: RetrievalTask, timeout_s: float) -> tuple[list[RunDone], str | None]:
     """Every run the worker reported, and why it stopped before finishing (None when it finished)."""
-    context = mp.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=retrieval_main, args=(task, sender), daemon=True)
-    process.start()
-    sender.close()
     deadline = time.monotonic() + timeout_s
     runs: list[RunDone] = []
     reason: str | None = None
-    try:
+    with spawned(retrieval_main, task) as (process, receiver):
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -159,12 +154,6 @@ def retrieve_in_worker(task: RetrievalTask, timeout_s: float) -> tuple[list[RunD
                 break
             else:
                 break
-    finally:
-        receiver.close()
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join()
     return runs, reason
 
 

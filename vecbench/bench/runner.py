@@ -8,7 +8,6 @@ the result store right away, so killing the runner loses nothing already written
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -26,8 +25,9 @@ from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
 from vecbench.bench.filtered_worker import FilteredTask
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
+from vecbench.bench.spawn import exit_reason, spawned
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
-from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, exit_reason, worker_main
+from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
@@ -81,7 +81,6 @@ class Runner:
         self.on_row = on_row
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
-        self._context = mp.get_context("spawn")
         self.plan = FilterPlan()
 
     def run(self) -> RunSummary:
@@ -215,12 +214,8 @@ class Runner:
                 yield query, reason
             pending.clear()
 
-        receiver, sender = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=worker_main, args=(task, sender), daemon=True)
-        process.start()
-        sender.close()
         deadline = time.monotonic() + point.timeout_s
-        try:
+        with spawned(worker_main, task, duplex=True) as (process, receiver):
             while pending:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -252,12 +247,6 @@ class Runner:
                     # not count against its timeout.
                     deadline += time.monotonic() - handling_started
                     _release(receiver)
-        finally:
-            receiver.close()
-            process.join(5)
-            if process.is_alive():
-                process.kill()
-                process.join()
 
     def _points(self, point: BuildPoint) -> list[QueryPoint | FilteredPoint]:
         """The unfiltered query points of a build point, then its filtered ones."""

@@ -7,11 +7,8 @@ back through a pipe; the raw neighbours and latencies go to disk so metrics can 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
-import signal
-import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
+from vecbench.bench.spawn import die_with_parent
 from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
@@ -81,28 +79,6 @@ class Failed:
 @dataclass(frozen=True)
 class Finished:
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this worker when the runner dies, so no orphan keeps running."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-
-def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
-    """Why a worker ended without finishing, in words a user can act on."""
-    if timeout_s is not None:
-        return f"timed out after {timeout_s:g} s (raise timeout_s in the config)"
-    if exitcode is None:
-        return "worker ended without reporting"
-    if exitcode < 0:
-        name = signal.Signals(-exitcode).name
-        if name == "SIGKILL":
-            return "worker was killed (SIGKILL), most likely by the out-of-memory killer"
-        return f"worker crashed with signal {name}"
-    return f"worker exited with code {exitcode} before finishing"
 
 
 def peak_rss_bytes() -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 from vecbench.datasets.raw import RawVectors
 from vecbench.errors import ConfigError, closest_hint
 from vecbench.indexes.base import Metric
+from vecbench.lazy_import import import_target
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,5 @@ def load_file(path: Path, fmt: str) -> RawVectors:
 
 
 def _loader(target: str) -> Callable[[Path], RawVectors]:
-    module_name, _, function = target.partition(":")
-    loader: Callable[[Path], RawVectors] = getattr(importlib.import_module(module_name), function)
+    loader: Callable[[Path], RawVectors] = import_target(target)
     return loader

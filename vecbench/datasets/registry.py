@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError, DatasetError, closest_hint
 from vecbench.indexes.base import Metric
+from vecbench.lazy_import import import_target
 
 _SIZE_FIELDS = {
     "n_base": "base rows",
@@ -184,6 +184,5 @@ def _with_queries(raw: RawVectors, queries_path: Path, fmt: str) -> RawVectors:
 
 
 def _named_loader(target: str) -> Callable[[DatasetSpec], RawVectors]:
-    module_name, _, function = target.partition(":")
-    loader: Callable[[DatasetSpec], RawVectors] = getattr(importlib.import_module(module_name), function)
+    loader: Callable[[DatasetSpec], RawVectors] = import_target(target)
     return loader

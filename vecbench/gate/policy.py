@@ -14,7 +14,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from vecbench.errors import ConfigError, closest_hint
+from vecbench.config_errors import validation_message, yaml_message
+from vecbench.errors import ConfigError
 from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind
 from vecbench.metrics.recsys_catalog import PIPELINE_METRICS, describe
 
@@ -131,13 +132,7 @@ def parse_policy(data: Any, source: str = "policy") -> GatePolicy:
     try:
         return GatePolicy.model_validate({**data, "metrics": {**default_rules(), **given}})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(part) for part in err["loc"])
-        if err["type"] == "extra_forbidden":
-            known = GatePolicy.model_fields if len(err["loc"]) == 1 else MetricRule.model_fields
-            return_hint = closest_hint(str(err["loc"][-1]), known)
-            raise ConfigError(f"{source}: unknown key '{where}'{return_hint}") from None
-        raise ConfigError(f"{source}: {where}: {err['msg']}") from None
+        raise ConfigError(validation_message(exc, source, GatePolicy)) from None
 
 
 def load_policy(path: str | Path | None) -> GatePolicy:
@@ -152,10 +147,5 @@ def load_policy(path: str | Path | None) -> GatePolicy:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read policy {path}: {exc}") from None
     except yaml.YAMLError as exc:
-        where, problem = "", "invalid syntax"
-        if isinstance(exc, yaml.MarkedYAMLError):
-            if exc.problem_mark is not None:
-                where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
-            problem = exc.problem or problem
-        raise ConfigError(f"malformed YAML in policy {path}{where}: {problem}; fix the syntax") from None
+        raise ConfigError(yaml_message(exc, f"policy {path}")) from None
     return parse_policy(data, source=str(path))

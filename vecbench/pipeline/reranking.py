@@ -10,15 +10,13 @@
 from __future__ import annotations
 
 import abc
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from vecbench.errors import ConfigError, closest_hint
 from vecbench.indexes.base import ParamSpec, resolve_params
+from vecbench.pipeline.components import ComponentSpec, component_class
 
 
 class Reranker(abc.ABC):
@@ -110,13 +108,8 @@ class CategoryCapReranker(Reranker):
         return items[order], scores[order]
 
 
-class RerankSpec(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    kind: str
-
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+class RerankSpec(ComponentSpec):
+    """``{kind: mmr, lambda: 0.8}``: a re-ranker and its parameters."""
 
 
 RERANKERS: dict[str, str] = {
@@ -126,9 +119,5 @@ RERANKERS: dict[str, str] = {
 
 
 def make_reranker(spec: RerankSpec) -> Reranker:
-    target = RERANKERS.get(spec.kind)
-    if target is None:
-        raise ConfigError(f"unknown reranker '{spec.kind}'{closest_hint(spec.kind, RERANKERS)}")
-    module_name, _, class_name = target.partition(":")
-    cls: type[Reranker] = getattr(importlib.import_module(module_name), class_name)
+    cls: type[Reranker] = component_class(RERANKERS, spec.kind, "reranker")
     return cls(**spec.params())

@@ -9,15 +9,14 @@
 from __future__ import annotations
 
 import abc
-import importlib
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
-from vecbench.errors import ConfigError, closest_hint
+from vecbench.errors import ConfigError
 from vecbench.indexes.base import ParamSpec, resolve_params
+from vecbench.pipeline.components import ComponentSpec, component_class
 
 
 class Scorer(abc.ABC):
@@ -94,13 +93,10 @@ class LearnedScorer(Scorer):
         return np.asarray(self.model.predict_proba(features)[:, 1])
 
 
-class ScorerSpec(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
+class ScorerSpec(ComponentSpec):
+    """``{kind: learned, max_iter: 30}``: a scorer and its parameters (similarity by default)."""
 
     kind: str = "similarity"
-
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
 
 
 SCORERS: dict[str, str] = {
@@ -111,9 +107,5 @@ SCORERS: dict[str, str] = {
 
 
 def make_scorer(spec: ScorerSpec) -> Scorer:
-    target = SCORERS.get(spec.kind)
-    if target is None:
-        raise ConfigError(f"unknown scorer '{spec.kind}'{closest_hint(spec.kind, SCORERS)}")
-    module_name, _, class_name = target.partition(":")
-    cls: type[Scorer] = getattr(importlib.import_module(module_name), class_name)
+    cls: type[Scorer] = component_class(SCORERS, spec.kind, "scorer")
     return cls(**spec.params())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.errors import ConfigError, closest_hint
+from vecbench.lazy_import import import_target
 
 SHARED_DATA_ENV = "VECBENCH_SHARED_DATA"
 
@@ -96,8 +96,7 @@ def load_log(spec: LogSpec) -> InteractionLog:
             )
     if entry.path_required and spec.path is None:
         raise ConfigError(f"log '{spec.name}' needs path: {entry.fields['path']}")
-    module_name, _, function = entry.loader.partition(":")
-    loader: Callable[[LogSpec], InteractionLog] = getattr(importlib.import_module(module_name), function)
+    loader: Callable[[LogSpec], InteractionLog] = import_target(entry.loader)
     return loader(spec)
 
 

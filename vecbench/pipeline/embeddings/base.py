@@ -8,17 +8,15 @@ factors is declared (``provides_user_factors``), never probed.
 from __future__ import annotations
 
 import abc
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from vecbench.datasets.logs.base import InteractionLog
-from vecbench.errors import ConfigError, closest_hint
 from vecbench.indexes.base import Metric, ParamSpec, resolve_params
+from vecbench.pipeline.components import ComponentSpec, component_class
 
 # Folds a history (dense item indices, weights) into a user vector in the items' space.
 FoldIn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -61,15 +59,8 @@ class ItemEmbedder(abc.ABC):
         """Item vectors from what is known at the end of ``train`` (never anything later)."""
 
 
-class EmbeddingSpec(BaseModel):
+class EmbeddingSpec(ComponentSpec):
     """``{kind: svd, dim: 32}``: the kind and its parameters (checked against the kind's specs)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    kind: str
-
-    def params(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
 
 
 # Adding an embedder is one line here and one class.
@@ -83,11 +74,7 @@ EMBEDDERS: dict[str, str] = {
 
 def make_embedder(spec: EmbeddingSpec) -> ItemEmbedder:
     """Instantiate the embedder a spec names, validating its parameters."""
-    target = EMBEDDERS.get(spec.kind)
-    if target is None:
-        raise ConfigError(f"unknown embedding kind '{spec.kind}'{closest_hint(spec.kind, EMBEDDERS)}")
-    module_name, _, class_name = target.partition(":")
-    cls: type[ItemEmbedder] = getattr(importlib.import_module(module_name), class_name)
+    cls: type[ItemEmbedder] = component_class(EMBEDDERS, spec.kind, "embedding kind")
     return cls(**spec.params())
 
 

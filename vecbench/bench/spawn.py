@@ -1,0 +1,58 @@
+"""Worker processes: spawn one with a pipe back, make it die with its parent, and say in words
+why it ended early. Index sweeps and pipeline points both run library code this way, so a crash,
+an exit or a hang costs one worker, never the run."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing as mp
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+
+@contextlib.contextmanager
+def spawned(
+    target: Callable[..., None], *args: Any, duplex: bool = False
+) -> Iterator[tuple[BaseProcess, Connection]]:
+    """Run ``target(*args, connection)`` in a spawned process; yield it and the runner's end of the
+    pipe. On leaving, the pipe is closed and the process joined, or killed if it is still alive."""
+    context = mp.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=duplex)
+    process = context.Process(target=target, args=(*args, sender), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        yield process, receiver
+    finally:
+        receiver.close()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when the runner dies, so no orphan keeps running."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
+    """Why a worker ended without finishing, in words a user can act on."""
+    if timeout_s is not None:
+        return f"timed out after {timeout_s:g} s (raise timeout_s in the config)"
+    if exitcode is None:
+        return "worker ended without reporting"
+    if exitcode < 0:
+        name = signal.Signals(-exitcode).name
+        if name == "SIGKILL":
+            return "worker was killed (SIGKILL), most likely by the out-of-memory killer"
+        return f"worker crashed with signal {name}"
+    return f"worker exited with code {exitcode} before finishing"
