@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from vecbench.bench.config import StrategySpec
-from vecbench.bench.spawn import die_with_parent, exit_reason, spawned
+from vecbench.bench.spawn import Ended, die_with_parent, next_message, spawned
 from vecbench.bench.worker import one_line, write_raw
 from vecbench.datasets.attributes import Attributes
 from vecbench.filters.active import ActiveFilter
@@ -29,8 +29,6 @@ from vecbench.filters.strategies.registry import make_strategy
 from vecbench.indexes.base import Metric
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.pipeline.retrieval import Candidates, bind_strategy, retrieve
-
-POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -134,26 +132,13 @@ def retrieve_in_worker(task: RetrievalTask, timeout_s: float) -> tuple[list[RunD
     reason: str | None = None
     with spawned(retrieval_main, task) as (process, receiver):
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                process.kill()
-                reason = exit_reason(None, timeout_s)
-                break
-            if not receiver.poll(min(remaining, POLL_SECONDS)):
-                continue
-            try:
-                message = receiver.recv()
-            except EOFError:
-                process.join(5)
-                reason = exit_reason(process.exitcode)
-                break
+            message = next_message(process, receiver, deadline, timeout_s)
             if isinstance(message, RunDone):
                 runs.append(message)
-            elif isinstance(message, BuildFailed):
-                reason = message.error
-                break
-            else:
-                break
+                continue
+            if isinstance(message, Ended | BuildFailed):
+                reason = message.reason if isinstance(message, Ended) else message.error
+            break
     return runs, reason
 
 

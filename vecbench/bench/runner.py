@@ -25,7 +25,7 @@ from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
 from vecbench.bench.filtered_worker import FilteredTask
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
-from vecbench.bench.spawn import exit_reason, spawned
+from vecbench.bench.spawn import Ended, next_message, spawned
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
 from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
@@ -34,8 +34,6 @@ from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.reports.sinks import ResultSink, RunContext, SinkChain
 from vecbench.reports.store import ResultStore
-
-POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -217,18 +215,9 @@ class Runner:
         deadline = time.monotonic() + point.timeout_s
         with spawned(worker_main, task, duplex=True) as (process, receiver):
             while pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    process.kill()
-                    yield from fail_pending(exit_reason(None, point.timeout_s))
-                    break
-                if not receiver.poll(min(remaining, POLL_SECONDS)):
-                    continue
-                try:
-                    message = receiver.recv()
-                except EOFError:
-                    process.join(5)
-                    yield from fail_pending(exit_reason(process.exitcode))
+                message = next_message(process, receiver, deadline, point.timeout_s)
+                if isinstance(message, Ended):
+                    yield from fail_pending(message.reason)
                     break
                 handling_started = time.monotonic()
                 if isinstance(message, Built):

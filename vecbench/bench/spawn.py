@@ -9,10 +9,37 @@ import ctypes
 import multiprocessing as mp
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
+
+POLL_SECONDS = 0.2  # how often a waiting runner looks up from the pipe
+
+
+@dataclass(frozen=True)
+class Ended:
+    """The worker stopped without a message: why, in words (timed out, crashed, exited)."""
+
+    reason: str
+
+
+def next_message(process: BaseProcess, receiver: Connection, deadline: float, timeout_s: float) -> Any:
+    """The worker's next message, or ``Ended`` once ``deadline`` (monotonic) passes (the worker is
+    killed) or the worker dies."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            process.kill()
+            return Ended(exit_reason(None, timeout_s))
+        if receiver.poll(min(remaining, POLL_SECONDS)):
+            try:
+                return receiver.recv()
+            except EOFError:
+                process.join(5)
+                return Ended(exit_reason(process.exitcode))
 
 
 @contextlib.contextmanager
