@@ -92,3 +92,28 @@ def test_pipeline_runs_in_mlflow(pipeline_results: tuple[Path, str], tmp_path: P
     assert {"pipeline.parquet", "report.html", "config.yaml", "plots"} <= names
     assert math.isclose(parent.data.metrics["pipeline_configurations_failed"], 1.0)
     assert sync_result_set(out).counts.describe() == "6 point runs: 6 already there"
+
+
+def test_a_cohort_without_requests_is_never_the_worst() -> None:
+    """A cohort no request falls in has no value (NaN); the worst is the lowest real value."""
+    import pandas as pd
+
+    from vecbench.reports.pipeline_table import format_pipeline
+
+    def row(stage: str, metric: str, cohort: str, value: float) -> dict[str, object]:
+        return {"retrieval": "exact", "k_candidates": 20, "stage": stage, "metric": metric, "cohort": cohort,
+                "value": value, "status": "ok", "delta": float("nan"), "filter": "not seen",
+                "filter_name": "not seen", "pass_rate": 0.9, "short_result_frac": 0.0}  # fmt: skip
+
+    frame = pd.DataFrame(
+        [
+            row("final", "ndcg@10", "all", 0.2),
+            row("final", "ndcg@10", "activity:cold", float("nan")),
+            row("final", "ndcg@10", "activity:heavy", 0.3),
+            row("final", "ndcg@10", "activity:medium", 0.1),
+            row("final", "recall@10", "all", 0.4),
+            row("retrieval", "latency_p50_ms", "all", 0.05),
+        ]
+    )
+    shown = format_pipeline(frame)
+    assert "medium 0.1000" in shown and "cold" not in shown

@@ -33,8 +33,8 @@ def format_pipeline(frame: pd.DataFrame) -> str:
         cohorts = {
             c: r["value"]
             for (s, m, c), r in cells.items()
-            if s == "final" and m == first and c.startswith("activity:")
-        }
+            if s == "final" and m == first and c.startswith("activity:") and pd.notna(r["value"])
+        }  # a cohort without requests has no value and cannot be the worst
         worst = min(cohorts, key=lambda c: cohorts[c]) if cohorts else None
         candidate = [
             r["value"]

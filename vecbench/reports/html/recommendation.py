@@ -134,7 +134,11 @@ def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
         return Markup("")
     cells = {(str(r["cohort"]), str(r["retrieval"])): _num(r["value"]) for _, r in chosen.iterrows()}
     cohorts = sorted({c for c, _ in cells})
-    worst = {c: min(cohorts, key=lambda k: cells.get((k, c), math.inf)) for c in configs}
+    def ranked(cohort: str, config: str) -> float:  # a cohort without requests cannot be the worst
+        value = cells.get((cohort, config), math.nan)
+        return value if math.isfinite(value) else math.inf
+
+    worst = {c: min(cohorts, key=lambda k: ranked(k, c)) for c in configs}
     lines = []
     for cohort in cohorts:
         line = [Cell(cohort)]
