@@ -194,3 +194,19 @@ def test_a_table_log_takes_its_attributes_from_an_items_file(tmp_path: Path) -> 
     assert attributes["year"].values[position] == 1983  # type: ignore[union-attr]
     assert attributes["categories"].row_tags(position) == ["Comedy", "Drama"]  # type: ignore[union-attr]
     assert loaded.items.titles[position] == "Film 3"
+
+
+def test_every_strategy_gets_its_own_label_and_auto_names_its_choice(tmp_path: Path) -> None:
+    config = copy.deepcopy(FILTERED)
+    config["retrieval"].update(
+        strategies=["pre", "auto", "post", {"name": "post", "factor": 1}],
+        indexes=[FILTERED["retrieval"]["indexes"][0]],
+    )
+    frame = run(config, tmp_path)
+    points = frame.drop_duplicates("point_key")
+    assert points["retrieval"].is_unique and len(points) == 2 + 4
+    auto = points[points["retrieval"].str.contains(" auto:")]
+    assert len(auto) == 1 and auto["retrieval"].iloc[0].endswith(f"auto:{auto['strategy'].iloc[0]}")
+    assert auto["strategy"].iloc[0] in {"pre", "post-adaptive", "exact-subset"}
+    posts = points[points["strategy"] == "post-adaptive"]["retrieval"]
+    assert any("factor=1.0" in label for label in posts) and any("factor=2.0" in label for label in posts)

@@ -319,14 +319,16 @@ class PipelineRunner:
             runs, stopped = retrieve_in_worker(task, point.timeout_s)
             done = {(run.strategy, run.query, run.k): run for run in runs}
             failed = 0
+            names = strategy_names(point.strategies)
             for s, spec in enumerate(point.strategies):
                 requested = make_strategy(spec)
                 for q, query in enumerate(point.query_params):
                     for k in ks:
                         run = done.get((s, q, k))
                         strategy = run.label if run is not None else requested.label()
+                        shown = names[s] if strategy == requested.label() else f"{names[s]}:{strategy}"
                         key = Identity(
-                            _label(point, query, strategy), point.adapter, point.build_params, query,
+                            _label(point, query, shown), point.adapter, point.build_params, query,
                             strategy, requested.spec(),
                         )  # fmt: skip
                         try:
@@ -486,6 +488,17 @@ class PipelineRunner:
         for row in rows:
             row["point_key"] = base_key
         return rows
+
+
+def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:
+    """A distinct name per requested strategy for row labels: its label (``pre``,
+    ``post-adaptive``, ``auto``), with its parameters where two would otherwise read the same."""
+    made = [make_strategy(spec) for spec in specs]
+    labels = [strategy.label() for strategy in made]
+    return [
+        label if labels.count(label) == 1 else f"{label}({' '.join(f'{k}={v}' for k, v in strategy.params.items())})"
+        for label, strategy in zip(labels, made, strict=True)
+    ]
 
 
 def _reason(exc: Exception) -> str:
