@@ -77,3 +77,21 @@ def test_fewer_allowed_than_k_pads_with_minus_one(name: str) -> None:
     assert (result.ids[:, 3:] == -1).all() and np.isin(result.ids[:, :3], [-1, 3, 77, 500]).all()
     if name != "faiss-hnsw":  # faiss's HNSW visits about ef_search nodes and may miss isolated ones
         assert (np.sort(result.ids[:, :3], axis=1) == [3, 77, 500]).all()
+
+
+@pytest.mark.parametrize("name", ["exact", "faiss-hnsw", "faiss-ivf", "hnswlib"])
+def test_per_query_handles_share_the_mask_and_keep_their_own_exclusions(name: str) -> None:
+    """One handle per query (exclude what each user has seen) must not copy the n-item mask."""
+    adapter, _, queries = built(name, Metric.EUCLIDEAN)
+    allowed = np.ones(N, dtype=bool)
+    prepared = adapter.prepare_vectors(queries[:1])
+    nearest = adapter.search_filtered(prepared, K, adapter.filter_handle(allowed)).ids[0]
+    first = adapter.filter_handle(allowed, nearest[:3])
+    second = adapter.filter_handle(allowed, nearest[3:6])
+    shared = (first.mask, second.mask) if name == "hnswlib" else (first.bitmap, second.bitmap)
+    assert shared[0] is shared[1]
+    got_first = adapter.search_filtered(prepared, K, first).ids[0]
+    got_second = adapter.search_filtered(prepared, K, second).ids[0]
+    assert not np.isin(got_first, nearest[:3]).any() and np.isin(nearest[3:6], got_first).all()
+    assert not np.isin(got_second, nearest[3:6]).any() and np.isin(nearest[:3], got_second).all()
+    assert first.count == second.count == N - 3

@@ -249,7 +249,9 @@ class IndexAdapter(abc.ABC):
         """The library's own form of "only these items": ``allowed`` (n,) bool minus ``excluded`` ids.
 
         Built once per filter (and per query for per-query filters), outside any timed region, and
-        passed to ``search_filtered``. Only for adapters that declare ``native_filter``.
+        passed to ``search_filtered``. Only for adapters that declare ``native_filter``. Handles
+        built from the same ``allowed`` array may share its encoding (a per-query filter over a
+        million items must not copy the mask per query), so do not change it in place afterwards.
         """
         raise UnsupportedError(
             f"adapter '{self.name}' has no native filtered search; use the post, partition or "

@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 
 from vecbench.indexes.base import IndexAdapter, Metric, SearchResult
-from vecbench.indexes.faiss_filter import FaissFilter, filtered_search
+from vecbench.indexes.faiss_filter import FaissBitmap, FaissFilter, filtered_search
 
 
 def faiss_metric(metric: Metric) -> int:
@@ -25,6 +25,8 @@ class FaissAdapter(IndexAdapter):
     """What the faiss adapters share: threads, plain ``index.search``, append-only add, size."""
 
     index: Any
+    # The bitmap of the last mask handles were built from: a per-query filter reuses it.
+    _shared_bitmap: tuple[np.ndarray, FaissBitmap] | None = None
 
     def _apply_threads(self, n_threads: int) -> None:
         # faiss's OpenMP thread count is process-wide: one benchmark worker runs one index.
@@ -36,7 +38,10 @@ class FaissAdapter(IndexAdapter):
 
     def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> FaissFilter:
         self._require_built()
-        return FaissFilter(allowed, excluded)
+        cached = self._shared_bitmap
+        if cached is None or cached[0] is not allowed:
+            cached = self._shared_bitmap = (allowed, FaissBitmap(allowed))
+        return FaissFilter(cached[1], excluded)
 
     def search_filtered(self, queries: np.ndarray, k: int, handle: FaissFilter) -> SearchResult:
         params = handle.params(tuple(sorted(self.query_params.items())), self._search_params)

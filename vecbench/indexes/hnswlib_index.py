@@ -49,6 +49,7 @@ class HnswlibAdapter(IndexAdapter):
         )
         self.index.add_items(data, np.arange(data.shape[0]), num_threads=self.build_threads())
         self.deleted: set[int] = set()
+        self._shared_mask: tuple[np.ndarray, HnswlibMask] | None = None
         self.index.set_num_threads(self.num_threads)
 
     def build_threads(self) -> int:
@@ -102,12 +103,14 @@ class HnswlibAdapter(IndexAdapter):
 
     def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> HnswlibFilter:
         self._require_built()
-        mask = np.array(allowed, dtype=bool)  # a copy: deleted and excluded ids are cleared in it
-        if self.deleted:
+        if self.deleted:  # deletions change between calls: encode a fresh copy without them
+            mask = np.array(allowed, dtype=bool)
             mask[np.fromiter(self.deleted, dtype=np.int64)] = False
-        if excluded is not None and excluded.size:
-            mask[excluded] = False
-        return HnswlibFilter(mask)
+            return HnswlibFilter(HnswlibMask(mask), excluded)
+        cached = self._shared_mask
+        if cached is None or cached[0] is not allowed:
+            cached = self._shared_mask = (allowed, HnswlibMask(np.asarray(allowed, dtype=bool)))
+        return HnswlibFilter(cached[1], excluded)
 
     def search_filtered(self, queries: np.ndarray, k: int, handle: HnswlibFilter) -> SearchResult:
         return self._filtered(queries, k, handle, self.num_threads)
@@ -159,14 +162,31 @@ def pad_distances(distances: np.ndarray, k: int) -> np.ndarray:
     return np.concatenate([distances, np.full((*distances.shape[:-1], missing), np.inf, np.float32)], axis=-1)
 
 
-class HnswlibFilter:
-    """hnswlib's filter is a Python callable on every visited label; a bytes lookup keeps it cheap."""
+class HnswlibMask:
+    """A mask as bytes, shared by every handle built from it (one per query for per-query filters)."""
 
     def __init__(self, mask: np.ndarray) -> None:
         self.count = int(mask.sum())
-        allowed = mask.astype(np.uint8).tobytes()
+        self.allowed = mask.astype(np.uint8).tobytes()
 
-        def accept(label: int) -> bool:
-            return allowed[label] == 1
+
+class HnswlibFilter:
+    """hnswlib's filter is a Python callable on every visited label: a bytes lookup in the shared
+    mask, and for a per-query exclusion a set lookup, so a handle costs its excluded ids, not n."""
+
+    def __init__(self, mask: HnswlibMask, excluded: np.ndarray | None = None) -> None:
+        self.mask = mask
+        allowed = mask.allowed
+        skip = frozenset(int(i) for i in ([] if excluded is None else excluded.tolist()) if allowed[i] == 1)
+        self.count = mask.count - len(skip)
+        if skip:
+
+            def accept(label: int) -> bool:
+                return allowed[label] == 1 and label not in skip
+
+        else:
+
+            def accept(label: int) -> bool:
+                return allowed[label] == 1
 
         self.accept = accept
