@@ -154,6 +154,8 @@ def test_without_exclude_seen_seen_items_may_come_back(tmp_path: Path) -> None:
         ({"filter": {"categories": {"any": ["cluster-99"]}}}, 'no item has tag "cluster-99"'),
         ({"filter": {"categories": "cluster-0"}}, "'categories' is tags"),
         ({"filter": {"released": {"lt": "2000-01-01"}}}, "no item of log 'synthetic' passes"),
+        # released after the cutoff (2021-01-20): no training events, so no embedding to index
+        ({"filter": {"released": {"gte": "2021-02-01"}}}, "none of the .* items with an embedding passes"),
         ({"filter": None, "filter_name": "x"}, "filter_name names a filter"),
         ({"strategies": ["prefilter"]}, "unknown strategy 'prefilter'"),
         ({"indexes": [{"adapter": "annoy", "strategies": ["pre"]}]}, "native filtered search"),

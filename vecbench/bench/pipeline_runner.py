@@ -162,6 +162,11 @@ class PipelineRunner:
         check_strategies(points, metric, vectors.dim, attributes)
         inputs = self._inputs(replay, vectors, metric)
         active = self.stage.rule.active(vectors.items, replay.requests.history_items)
+        if not active.mask.any():
+            raise ConfigError(
+                f"retrieval.filter: none of the {len(vectors.items)} items with an embedding passes "
+                f"{self.stage.text}; the passing items have no training events, so loosen the filter"
+            )
         if scorer.needs_training:
             self._train(scorer, replay.train, embedder, metric)
         ctx = EvalContext.build(
