@@ -1,7 +1,7 @@
 """One-line messages for a config that does not validate or does not parse: where, what, the fix.
 
-Every YAML file vecbench reads (experiment, pipeline and gate-policy configs) reports its mistakes
-the same way: an unknown key first (a typo usually explains a missing key too), with the closest
+Every YAML file vecbench reads (experiment, pipeline and gate-policy configs) is read by
+``read_yaml`` and reports its mistakes the same way: an unknown key first (a typo usually explains a missing key too), with the closest
 known key of the section it is in, then a missing key, then the first other problem.
 """
 
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from vecbench.errors import closest_hint
+from vecbench.errors import ConfigError, closest_hint
 
 
 def validation_message(exc: ValidationError, source: str, model: type[BaseModel]) -> str:
@@ -28,6 +29,18 @@ def validation_message(exc: ValidationError, source: str, model: type[BaseModel]
     if err["type"] == "missing":
         return f"{source}: missing required key '{where}'"
     return f"{source}: {where}: {err['msg']}"
+
+
+def read_yaml(path: Path, what: str = "config") -> Any:
+    """The parsed YAML of a config file; a missing, unreadable or malformed file is one line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found: {path}; check the path") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(yaml_message(exc, f"{what} {path}")) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {' '.join(str(exc).split())}") from None
 
 
 def yaml_message(exc: yaml.YAMLError, what: str) -> str:

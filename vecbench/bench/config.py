@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vecbench.config_errors import validation_message, yaml_message
+from vecbench.config_errors import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
@@ -85,15 +84,4 @@ def parse_config(data: Any, source: str = "config") -> ExperimentConfig:
 
 def load_config(path: str | Path) -> ExperimentConfig:
     """Read and validate a YAML config file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config {path}: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(yaml_message(exc, str(path))) from None
-    return parse_config(data, source=str(path))
+    return parse_config(read_yaml(Path(path)), source=str(path))

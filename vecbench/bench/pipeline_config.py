@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vecbench.bench.config import IndexEntry, StrategySpec
-from vecbench.config_errors import validation_message, yaml_message
+from vecbench.config_errors import read_yaml, validation_message
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError
@@ -117,13 +117,4 @@ def parse_pipeline_config(data: Any, source: str = "config") -> PipelineConfig:
 
 
 def load_pipeline_config(path: str | Path) -> PipelineConfig:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}; check the path") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(yaml_message(exc, str(path))) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config {path}: {' '.join(str(exc).split())}") from None
-    return parse_pipeline_config(data, source=str(path))
+    return parse_pipeline_config(read_yaml(Path(path)), source=str(path))

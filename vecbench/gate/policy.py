@@ -11,10 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from vecbench.config_errors import validation_message, yaml_message
+from vecbench.config_errors import read_yaml, validation_message
 from vecbench.errors import ConfigError
 from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind
 from vecbench.metrics.recsys_catalog import PIPELINE_METRICS, describe
@@ -139,13 +138,4 @@ def load_policy(path: str | Path | None) -> GatePolicy:
     """The policy in a YAML file, or the defaults when ``path`` is None."""
     if path is None:
         return GatePolicy()
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"policy file not found: {path}; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read policy {path}: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(yaml_message(exc, f"policy {path}")) from None
-    return parse_policy(data, source=str(path))
+    return parse_policy(read_yaml(Path(path), "policy"), source=str(path))
