@@ -117,7 +117,8 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
     print("embedding checks: " + "\n".join(summary.checks))
     print(format_pipeline(PipelineStore(out).read()))
     print(
-        f"\n{summary.runs} pipeline run(s), {summary.failed} failed, in {summary.wall_s:.1f} s. "
+        f"\n{summary.runs} pipeline run(s), {summary.skipped} already done, {summary.failed} failed, "
+        f"in {summary.wall_s:.1f} s. "
         f"Results: {out / 'pipeline.parquet'}"
     )
     from vecbench.reports.html import build_report
@@ -236,7 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run an experiment config", description="Run a YAML experiment config."
     )
     run.add_argument("config", help="path to the YAML experiment config")
-    run.add_argument("--out", help="output directory (default: runs/<config name>); re-running resumes")
+    run.add_argument(
+        "--out", help="output directory (default: runs/<config name>); re-running the same config resumes"
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument(
         "--tracking-uri",

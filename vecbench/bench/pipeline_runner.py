@@ -89,6 +89,11 @@ class Identity:
     query: dict[str, Any]
     strategy: str
     strategy_spec: str
+    key_label: str = ""  # the label as requested (auto before its choice); the label if empty
+
+    def __post_init__(self) -> None:
+        if not self.key_label:
+            object.__setattr__(self, "key_label", self.label)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,16 @@ class PipelineSummary:
     failed: int
     wall_s: float
     checks: list[str]
+    skipped: int = 0  # index runs already finished in OUT by an earlier run of the same config
+
+
+def config_fingerprint(config: PipelineConfig) -> str:
+    """16 hex digits over everything that shapes every row's value: the log, split, embedding,
+    metric, users, stage-1 filter, scorer, re-rankers, baselines, evaluation and drift. The index
+    list is left out (each configuration keys its own rows), so adding an index resumes."""
+    data = config.model_dump(mode="json")
+    data["retrieval"] = {k: v for k, v in data["retrieval"].items() if k not in ("indexes", "strategies")}
+    return hashlib.blake2b(canonical_json(data).encode(), digest_size=8).hexdigest()
 
 
 def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
@@ -141,6 +156,9 @@ class PipelineRunner:
     def run(self) -> PipelineSummary:
         started = time.monotonic()
         config = self.config
+        self.fingerprint = config_fingerprint(config)
+        self.finished = self._finished_keys()
+        self.skipped = 0
         log = load_log(config.log)
         self.stage = stage_filter_from_config(config.retrieval, log)
         replay = self._split(log)
@@ -180,6 +198,7 @@ class PipelineRunner:
             "embedding": vectors.description,
             "scorer": canonical_json(config.scorer.model_dump()),
             "rerank": ",".join(canonical_json(r.model_dump()) for r in config.rerank) or "none",
+            "config_fingerprint": self.fingerprint,
             "filter": self.stage.text,
             "filter_name": self.stage.name,
             "pass_rate": active.pass_rate(len(replay.requests)),
@@ -220,10 +239,25 @@ class PipelineRunner:
             self.store.append(self._drift_rows(embedder, replay, vectors, metric))
         finally:
             bar.close()
-        runs = total
-        return PipelineSummary(self.store.out_dir, runs, failed, time.monotonic() - started, report.lines())
+        wall = time.monotonic() - started
+        return PipelineSummary(self.store.out_dir, total, failed, wall, report.lines(), self.skipped)
 
     # ---- setup -----------------------------------------------------------------------------
+    def _finished_keys(self) -> set[str]:
+        """Keys of configurations OUT already holds in full; refuses results of another config."""
+        existing = self.store.read()
+        if existing.empty:
+            return set()
+        prints = set(existing["config_fingerprint"].dropna()) if "config_fingerprint" in existing else set()
+        if prints != {self.fingerprint}:
+            raise ConfigError(
+                f"{self.store.out_dir} holds pipeline results of another configuration (its log, split, "
+                "embedding, users, filter, scorer, re-ranking or evaluation differ); give another --out "
+                f"or delete {self.store.path}"
+            )
+        ok = existing.groupby("point_key")["status"].agg(lambda status: bool((status == "ok").all()))
+        return {str(key) for key, done in ok.items() if done}
+
     def _split(self, log: InteractionLog) -> Replay:
         """The replay, its targets restricted to the items the stage filter passes when asked."""
         replay = split_log(log, self.config.split)
@@ -313,28 +347,44 @@ class PipelineRunner:
         """Retrieve in a worker (build once; every strategy, query point and k), then score,
         re-rank and evaluate each run here; returns the number of failed runs."""
         ks = tuple(self.config.retrieval.k_candidates)
+        names = strategy_names(point.strategies)
+        requested = [make_strategy(spec) for spec in point.strategies]
+        skip = frozenset(
+            (s, q, k)
+            for s in range(len(requested))
+            for q, query in enumerate(point.query_params)
+            for k in ks
+            if self._key(_label(point, query, names[s]), point.build_params, query, k, requested[s].spec())
+            in self.finished
+        )
+        if len(skip) == len(requested) * len(point.query_params) * len(ks):  # all done in an earlier run
+            self.skipped += len(skip)
+            bar.update(len(skip))
+            return 0
         bar.set_description(f"{point.label} {canonical_json(point.build_params)}")
         with tempfile.TemporaryDirectory(prefix="retrieval-", dir=self.store.out_dir) as scratch:
             task = RetrievalTask(
                 adapter=point.adapter, build_params=point.build_params, query_params=point.query_params,
                 strategies=point.strategies, k_candidates=ks, metric=metric, item_vectors=vectors.vectors,
                 index_items=vectors.items, user_vectors=inputs.user_vectors, has_vector=self.has_vector,
-                active=active, attributes=attributes, scratch=Path(scratch),
+                active=active, attributes=attributes, scratch=Path(scratch), skip=skip,
             )  # fmt: skip
             runs, stopped = retrieve_in_worker(task, point.timeout_s)
             done = {(run.strategy, run.query, run.k): run for run in runs}
             failed = 0
-            names = strategy_names(point.strategies)
-            for s, spec in enumerate(point.strategies):
-                requested = make_strategy(spec)
+            for s, asked in enumerate(requested):
                 for q, query in enumerate(point.query_params):
                     for k in ks:
+                        if (s, q, k) in skip:
+                            self.skipped += 1
+                            bar.update(1)
+                            continue
                         run = done.get((s, q, k))
-                        strategy = run.label if run is not None else requested.label()
-                        shown = names[s] if strategy == requested.label() else f"{names[s]}:{strategy}"
+                        strategy = run.label if run is not None else asked.label()
+                        shown = names[s] if strategy == asked.label() else f"{names[s]}:{strategy}"
                         key = Identity(
                             _label(point, query, shown), point.adapter, point.build_params, query,
-                            strategy, requested.spec(),
+                            strategy, asked.spec(), _label(point, query, names[s]),
                         )  # fmt: skip
                         try:
                             if run is None or run.path is None:
@@ -351,20 +401,17 @@ class PipelineRunner:
         return failed
 
     # ---- rows --------------------------------------------------------------------------------
+    def _key(
+        self, key_label: str, build: dict[str, Any], query: dict[str, Any], k: int | None, strategy_spec: str
+    ) -> str:
+        """A configuration's point key: this config's fingerprint, its requested label, parameters,
+        k, the stage filter and the requested strategy (so it is known before anything runs)."""
+        parts = [self.config.name, self.fingerprint, key_label, canonical_json(build), canonical_json(query),
+                 str(k), self.stage.text, strategy_spec]  # fmt: skip
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
     def _row(self, key: Identity, k: int | None) -> dict[str, Any]:
-        digest = hashlib.sha256(
-            "\x1f".join(
-                [
-                    self.config.name,
-                    key.label,
-                    canonical_json(key.build),
-                    canonical_json(key.query),
-                    str(k),
-                    self.stage.text,
-                    key.strategy_spec,
-                ]
-            ).encode()
-        ).hexdigest()[:16]
+        digest = self._key(key.key_label, key.build, key.query, k, key.strategy_spec)
         return {
             **self.meta,
             "retrieval": key.label,

@@ -48,6 +48,7 @@ class RetrievalTask:
     active: ActiveFilter
     attributes: Attributes | None
     scratch: Path
+    skip: frozenset[tuple[int, int, int]] = frozenset()  # (strategy, query, k) runs already done
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ def run_retrieval(task: RetrievalTask) -> Iterator[RunDone]:
     adapter = cls(task.metric, **task.build_params)
     adapter.build(task.item_vectors)
     for s, spec in enumerate(task.strategies):
+        runs = [(q, query, k) for q, query in enumerate(task.query_params) for k in task.k_candidates]
+        runs = [(q, query, k) for q, query, k in runs if (s, q, k) not in task.skip]
+        if not runs:
+            continue
         strategy = make_strategy(spec)
         error = None
         try:
@@ -88,21 +93,20 @@ def run_retrieval(task: RetrievalTask) -> Iterator[RunDone]:
             )  # fmt: skip
         except Exception as exc:  # this strategy cannot prepare: its runs fail, the others go on
             error = one_line(exc)
-        for q, query in enumerate(task.query_params):
-            for k in task.k_candidates:
-                if error is not None:
-                    yield RunDone(s, q, k, strategy.label(), None, error)
-                    continue
-                try:
-                    adapter.set_query_params(**query)
-                    strategy.apply_query_params(query)
-                    found = retrieve(strategy, task.index_items, task.has_vector, k)
-                except Exception as exc:
-                    yield RunDone(s, q, k, strategy.label(), None, one_line(exc))
-                    continue
-                path = task.scratch / f"{s}-{q}-{k}.npz"
-                write_raw(path, items=found.items, latency_ns=found.latency_ns, fetched=found.fetched)
-                yield RunDone(s, q, k, strategy.label(), path, None)
+        for q, query, k in runs:
+            if error is not None:
+                yield RunDone(s, q, k, strategy.label(), None, error)
+                continue
+            try:
+                adapter.set_query_params(**query)
+                strategy.apply_query_params(query)
+                found = retrieve(strategy, task.index_items, task.has_vector, k)
+            except Exception as exc:
+                yield RunDone(s, q, k, strategy.label(), None, one_line(exc))
+                continue
+            path = task.scratch / f"{s}-{q}-{k}.npz"
+            write_raw(path, items=found.items, latency_ns=found.latency_ns, fetched=found.fetched)
+            yield RunDone(s, q, k, strategy.label(), path, None)
 
 
 def retrieval_main(task: RetrievalTask, conn: Connection) -> None:

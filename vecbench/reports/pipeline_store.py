@@ -3,6 +3,7 @@
 One row per (retrieval configuration, k_candidates, stage, metric, cohort). Columns:
 
 - identity: ``experiment``, ``log``, ``split``, ``embedding``, ``scorer``, ``rerank``,
+  ``config_fingerprint`` (everything but the index list: a rerun resumes only the same config),
   ``retrieval`` (a label: ``exact``, ``popularity``, or the adapter with its parameters),
   ``adapter``, ``build_params``, ``query_params`` (canonical JSON), ``k_candidates``, ``point_key``;
 - stage 1's filter: ``filter`` (canonical text, ``... and not seen`` when seen items are excluded,
@@ -49,6 +50,7 @@ COLUMNS: dict[str, str] = {
     "embedding": "string",
     "scorer": "string",
     "rerank": "string",
+    "config_fingerprint": "string",
     "retrieval": "string",
     "adapter": "string",
     "build_params": "string",
