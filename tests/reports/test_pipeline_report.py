@@ -85,6 +85,9 @@ def test_pipeline_runs_in_mlflow(pipeline_results: tuple[Path, str], tmp_path: P
     assert run.data.metrics["final/ndcg_at_10"] == pytest.approx(row["value"])
     assert run.data.metrics["final/ndcg_at_10/delta"] == pytest.approx(row["delta"])
     assert run.data.params["k_candidates"] == "40" and run.data.params["query.nprobe"] in ("1", "8")
+    assert run.data.params["strategy"] == row["strategy"] and run.data.params["filter"] == "not seen"
+    assert run.data.metrics["retrieval/pass_rate"] == pytest.approx(row["pass_rate"])
+    assert run.data.metrics["retrieval/short_result_frac"] == pytest.approx(row["short_result_frac"])
     failed = [r for r in children.values() if r.info.status == "FAILED"]
     assert len(failed) == 1 and "injected failure" in failed[0].data.tags["vecbench.error"]
     parent = next(r for r in runs if r.data.tags.get("vecbench.role") == "result_set")

@@ -52,8 +52,9 @@ from vecbench.pipeline.features import ItemStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import (
     Candidates,
-    exact_candidates,
+    exact_strategy,
     popularity_candidates,
+    retrieve,
 )
 from vecbench.pipeline.scoring import Scorer, make_scorer
 from vecbench.pipeline.stage_filter import stage_filter_from_config
@@ -90,10 +91,6 @@ class Identity:
     strategy: str
     strategy_spec: str
     key_label: str = ""  # the label as requested (auto before its choice); the label if empty
-
-    def __post_init__(self) -> None:
-        if not self.key_label:
-            object.__setattr__(self, "key_label", self.label)
 
 
 @dataclass(frozen=True)
@@ -212,12 +209,10 @@ class PipelineRunner:
         failed = 0
         try:
             reference: dict[int, Results] = {}
+            exact = exact_strategy(vectors.vectors, inputs.user_vectors, metric, active)
             for k in config.retrieval.k_candidates:
                 bar.set_description(f"exact k={k}")
-                found = exact_candidates(
-                    vectors.vectors, vectors.items, inputs.user_vectors, self.has_vector,
-                    replay.requests.history_items, k, metric, self.stage.rule,
-                )  # fmt: skip
+                found = retrieve(exact, vectors.items, self.has_vector, k)
                 lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
                 reference[k] = evaluate(lists, ctx)
                 key = Identity("exact", "exact", {}, {}, "exact-subset", "exact-subset")
@@ -411,7 +406,7 @@ class PipelineRunner:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     def _row(self, key: Identity, k: int | None) -> dict[str, Any]:
-        digest = self._key(key.key_label, key.build, key.query, k, key.strategy_spec)
+        digest = self._key(key.key_label or key.label, key.build, key.query, k, key.strategy_spec)
         return {
             **self.meta,
             "retrieval": key.label,

@@ -109,6 +109,17 @@ def retrieve(strategy: Strategy, index_items: np.ndarray, has_vector: np.ndarray
     return Candidates(out, latency, fetched)
 
 
+def exact_strategy(
+    item_vectors: np.ndarray, user_vectors: np.ndarray, metric: Metric, active: ActiveFilter
+) -> Strategy:
+    """Exact retrieval, prepared once for every k: brute force over the items each request may get."""
+    adapter = ExactAdapter(metric)
+    adapter.build(item_vectors)
+    strategy = ExactSubset()
+    bind_strategy(strategy, adapter, ExactAdapter, {}, item_vectors, user_vectors, metric, active)
+    return strategy
+
+
 def exact_candidates(
     item_vectors: np.ndarray,
     index_items: np.ndarray,
@@ -119,12 +130,9 @@ def exact_candidates(
     metric: Metric,
     stage_filter: StageFilter | None = None,
 ) -> Candidates:
-    """Exact retrieval under the stage filter: brute force over the items each request may get."""
-    adapter = ExactAdapter(metric)
-    adapter.build(item_vectors)
-    strategy = ExactSubset()
+    """Exact retrieval under the stage filter for one k."""
     active = (stage_filter or StageFilter()).active(index_items, histories)
-    bind_strategy(strategy, adapter, ExactAdapter, {}, item_vectors, user_vectors, metric, active)
+    strategy = exact_strategy(item_vectors, user_vectors, metric, active)
     return retrieve(strategy, index_items, has_vector, k)
 
 

@@ -217,16 +217,15 @@ def pipeline_point_runs(frame: pd.DataFrame, result_set: str, parent_run_id: str
             value = finite_number(row["value"])
             if value is not None:
                 metrics[base if cohort == "all" else metric_name(f"{base}/{cohort}")] = value
-            if cohort == "all" and row["stage"] == "retrieval" and row["metric"] == "latency_p50_ms":
-                for column in ("pass_rate", "short_result_frac", "overfetch_mean"):
-                    number = finite_number(row.get(column))
-                    if number is not None:
-                        metrics[f"retrieval/{column}"] = number
             if cohort == "all":
                 for column in ("delta", "delta_low", "delta_high"):
                     number = finite_number(row.get(column))
                     if number is not None:
                         metrics[f"{base}/{column}"] = number
+        for column in () if drift else ("pass_rate", "short_result_frac", "overfetch_mean"):
+            number = finite_number(first.get(column))  # one value per configuration
+            if number is not None:
+                metrics[f"retrieval/{column}"] = number
         ok = bool((rows["status"] == "ok").all())
         finished = max((finite_number(v) or 0.0) for v in rows["finished_at"])
         k = plain_value(first.get("k_candidates"))
