@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from vecbench.bench.timing import gc_paused
+from vecbench.core.timing import gc_paused
 from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.split import Ragged
 from vecbench.filters.active import ActiveFilter, QueryFilter

@@ -8,8 +8,8 @@ index built; a filter that no item passes is refused the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from vecbench.bench.pipeline_config import RetrievalSpec
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.errors import ConfigError
 from vecbench.filters.evaluate import evaluate
@@ -18,6 +18,17 @@ from vecbench.filters.validate import validate_filter
 from vecbench.pipeline.retrieval import StageFilter
 
 WHERE = "retrieval.filter"
+
+
+class FilterSettings(Protocol):
+    """The fields of a pipeline's ``retrieval:`` section this module reads (so it never imports bench/)."""
+
+    @property
+    def filter(self) -> Any: ...
+    @property
+    def filter_name(self) -> str | None: ...
+    @property
+    def exclude_seen(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,7 @@ class StageFilterSetup:
     name: str
 
 
-def stage_filter_from_config(retrieval: RetrievalSpec, log: InteractionLog) -> StageFilterSetup:
+def stage_filter_from_config(retrieval: FilterSettings, log: InteractionLog) -> StageFilterSetup:
     """Parse, validate and evaluate ``retrieval.filter`` over every catalogue item of ``log``."""
     if retrieval.filter is None:
         if retrieval.filter_name is not None:

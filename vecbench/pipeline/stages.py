@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from vecbench.bench.timing import gc_paused
+from vecbench.core.timing import gc_paused
 from vecbench.datasets.logs.split import Requests
 from vecbench.indexes.base import Metric
 from vecbench.pipeline.features import ItemStats, candidate_features
