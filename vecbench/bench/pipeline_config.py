@@ -96,6 +96,9 @@ class PipelineConfig(BaseModel):
     baselines: list[Literal["popularity"]] = Field(default=["popularity"])
     evaluation: EvaluationSpec = EvaluationSpec()
     drift: DriftSpec | None = DriftSpec()
+    memory_limit_gb: float | None = Field(
+        default=None, gt=0, description="address-space cap of each retrieval worker, as in experiments"
+    )
 
 
 def is_pipeline_config(path: str | Path) -> bool:

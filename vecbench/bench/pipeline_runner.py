@@ -16,6 +16,7 @@ import hashlib
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,12 +25,16 @@ import numpy as np
 import yaml
 from tqdm import tqdm
 
+from vecbench.bench.calibration import calibration_ms
 from vecbench.bench.config import StrategySpec
+from vecbench.bench.engine import run_worker
 from vecbench.bench.environment import collect_environment
+from vecbench.bench.executor import Executor, LocalExecutor
+from vecbench.bench.messages import Built, Measured
 from vecbench.bench.pipeline_config import PipelineConfig
-from vecbench.bench.pipeline_worker import RetrievalTask, load_candidates, retrieve_in_worker
 from vecbench.bench.sweep import canonical_json, expand_grid
-from vecbench.bench.worker import one_line, write_raw
+from vecbench.bench.worker import ArraySource, WorkerTask, one_line, write_raw
+from vecbench.bench.workloads import Prepared, Retrieval
 from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.registry import load_log
@@ -50,12 +55,7 @@ from vecbench.pipeline.embeddings.checks import check_vectors
 from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
 from vecbench.pipeline.features import ItemStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
-from vecbench.pipeline.retrieval import (
-    Candidates,
-    exact_strategy,
-    popularity_candidates,
-    retrieve,
-)
+from vecbench.pipeline.retrieval import Candidates, load_candidates, popularity_candidates
 from vecbench.pipeline.scoring import Scorer, make_scorer
 from vecbench.pipeline.stage_filter import stage_filter_from_config
 from vecbench.pipeline.stages import StageInputs, StageLists, run_stages
@@ -94,6 +94,54 @@ class Identity:
 
 
 @dataclass(frozen=True)
+class WorkerFigures:
+    """What the worker measured around a run, as index sweeps record it: build time, index size,
+    peak RSS (VmHWM) and the calibration kernel's median time beside the run."""
+
+    build_s: float | None
+    index_bytes: int | None
+    rss_peak_bytes: int
+    calibration_ms: float
+
+    def columns(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One (strategy, query point, k) of a build point: the key its rows get, and once it ran, the
+    identity of what ran (``auto`` names its choice) and the worker's figures."""
+
+    key: str
+    strategy: int
+    query: dict[str, Any]
+    k: int
+    identity: Identity
+    strategy_name: str
+    point: IndexPoint | None = None
+    worker: WorkerFigures | None = None
+
+    def ran(self, measured: Measured, built: Built | None, exact: bool) -> PlannedRun:
+        with np.load(measured.raw_path) as raw:
+            calibration = calibration_ms(raw["calibration_ns"])
+        figures = WorkerFigures(
+            built.build_s if built else None, built.index_bytes if built else None,
+            measured.rss_peak_bytes, calibration,
+        )  # fmt: skip
+        identity = self.identity
+        if not exact and self.point is not None and measured.label is not None:
+            shown = (
+                self.strategy_name
+                if measured.label == identity.strategy
+                else f"{self.strategy_name}:{measured.label}"
+            )
+            identity = dataclasses.replace(
+                identity, label=_label(self.point, self.query, shown), strategy=measured.label
+            )
+        return dataclasses.replace(self, identity=identity, worker=figures)
+
+
+@dataclass(frozen=True)
 class PipelineSummary:
     out_dir: Path
     runs: int
@@ -108,6 +156,7 @@ def config_fingerprint(config: PipelineConfig) -> str:
     metric, users, stage-1 filter, scorer, re-rankers, baselines, evaluation and drift. The index
     list is left out (each configuration keys its own rows), so adding an index resumes."""
     data = config.model_dump(mode="json")
+    data.pop("memory_limit_gb", None)  # how workers are run, not what the rows measure
     data["retrieval"] = {k: v for k, v in data["retrieval"].items() if k not in ("indexes", "strategies")}
     return hashlib.blake2b(canonical_json(data).encode(), digest_size=8).hexdigest()
 
@@ -145,8 +194,15 @@ def check_strategies(
 
 
 class PipelineRunner:
-    def __init__(self, config: PipelineConfig, out_dir: str | Path, progress: bool = True) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        out_dir: str | Path,
+        progress: bool = True,
+        executor: Executor | None = None,
+    ) -> None:
         self.config = config
+        self.executor = executor or LocalExecutor()
         self.store = PipelineStore(out_dir)
         self.progress = progress
 
@@ -209,14 +265,18 @@ class PipelineRunner:
         failed = 0
         try:
             reference: dict[int, Results] = {}
-            exact = exact_strategy(vectors.vectors, inputs.user_vectors, metric, active)
-            for k in config.retrieval.k_candidates:
-                bar.set_description(f"exact k={k}")
-                found = retrieve(exact, vectors.items, self.has_vector, k)
-                lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
-                reference[k] = evaluate(lists, ctx)
-                key = Identity("exact", "exact", {}, {}, "exact-subset", "exact-subset")
-                self._emit(key, k, found, lists, reference[k], None, ctx)
+            exact = IndexPoint("exact", "exact", {}, ({},), ("exact-subset",), DEFAULT_TIMEOUT_S)
+            bar.set_description("exact")
+            for run, outcome in self._retrieve(
+                exact, [], vectors, attributes, active, inputs, metric, exact=True
+            ):
+                if isinstance(outcome, str):
+                    raise DatasetError(
+                        f"exact retrieval failed, so nothing can be compared with it: {outcome}"
+                    )
+                lists = run_stages(outcome, inputs, scorer, rerankers, self.list_length)
+                reference[run.k] = evaluate(lists, ctx)
+                self._emit(run.identity, run.k, outcome, lists, reference[run.k], None, ctx, run.worker)
                 bar.update(1)
             for baseline in config.baselines:
                 for k in config.retrieval.k_candidates:
@@ -339,61 +399,97 @@ class PipelineRunner:
         bar: Any,
         metric: Metric,
     ) -> int:
-        """Retrieve in a worker (build once; every strategy, query point and k), then score,
-        re-rank and evaluate each run here; returns the number of failed runs."""
+        """Retrieve in a worker (build once; every strategy, query point and k); each run is scored,
+        re-ranked, evaluated and stored while the worker waits. Returns the number of failed runs."""
+        skipped: list[PlannedRun] = []
+        failed = 0
+        bar.set_description(f"{point.label} {canonical_json(point.build_params)}")
+        for run, outcome in self._retrieve(point, skipped, vectors, attributes, active, inputs, metric):
+            try:
+                if isinstance(outcome, str):
+                    raise RuntimeError(outcome)
+                lists = run_stages(outcome, inputs, scorer, rerankers, self.list_length)
+                self._emit(
+                    run.identity,
+                    run.k,
+                    outcome,
+                    lists,
+                    evaluate(lists, ctx),
+                    reference[run.k],
+                    ctx,
+                    run.worker,
+                )
+            except Exception as exc:
+                failed += 1
+                row = self._row(run.identity, run.k)
+                row.update(status="failed", error=_reason(exc), stage="-", metric="-", cohort="-")
+                self.store.append([row])
+            bar.update(1)
+        self.skipped += len(skipped)
+        bar.update(len(skipped))
+        return failed
+
+    def _retrieval(
+        self, todo: list[PlannedRun], point: IndexPoint, vectors: ItemVectors, active: ActiveFilter
+    ) -> Retrieval:
+        runs = tuple((run.key, run.strategy, run.query, run.k) for run in todo)
+        return Retrieval(runs, point.strategies, vectors.items, self.has_vector, active)
+
+    def _planned_runs(self, point: IndexPoint, exact: bool) -> list[PlannedRun]:
+        """Every (strategy, query point, k) of a build point with the key its rows get."""
         ks = tuple(self.config.retrieval.k_candidates)
         names = strategy_names(point.strategies)
-        requested = [make_strategy(spec) for spec in point.strategies]
-        skip = frozenset(
-            (s, q, k)
-            for s in range(len(requested))
-            for q, query in enumerate(point.query_params)
-            for k in ks
-            if self._key(_label(point, query, names[s]), point.build_params, query, k, requested[s].spec())
-            in self.finished
-        )
-        if len(skip) == len(requested) * len(point.query_params) * len(ks):  # all done in an earlier run
-            self.skipped += len(skip)
-            bar.update(len(skip))
-            return 0
-        bar.set_description(f"{point.label} {canonical_json(point.build_params)}")
+        runs = []
+        for s, spec in enumerate(point.strategies):
+            asked = make_strategy(spec)
+            for query in point.query_params:
+                for k in ks:
+                    key_label = "exact" if exact else _label(point, query, names[s])
+                    identity = Identity(key_label, point.adapter, point.build_params if not exact else {},
+                                        query, asked.label(), asked.spec(), key_label)  # fmt: skip
+                    key = self._key(key_label, identity.build, query, k, asked.spec())
+                    runs.append(PlannedRun(key, s, query, k, identity, names[s], point))
+        return runs
+
+    def _retrieve(
+        self,
+        point: IndexPoint,
+        skipped: list[PlannedRun],
+        vectors: ItemVectors,
+        attributes: Attributes | None,
+        active: ActiveFilter,
+        inputs: StageInputs,
+        metric: Metric,
+        exact: bool = False,
+    ) -> Iterator[tuple[PlannedRun, Candidates | str]]:
+        """Each run's candidates (or why it has none), from a worker run by the executor, as every
+        index is run: exact retrieval's latencies are measured exactly as the others'. Runs an
+        earlier run of this config finished are left out (and listed in ``skipped``)."""
+        planned = self._planned_runs(point, exact)
+        todo = [run for run in planned if exact or run.key not in self.finished]
+        skipped.extend(run for run in planned if run not in todo)
+        if not todo:
+            return
+        config = self.config
+        by_key = {run.key: run for run in todo}
+        built: list[Built] = []
         with tempfile.TemporaryDirectory(prefix="retrieval-", dir=self.store.out_dir) as scratch:
-            task = RetrievalTask(
-                adapter=point.adapter, build_params=point.build_params, query_params=point.query_params,
-                strategies=point.strategies, k_candidates=ks, metric=metric, item_vectors=vectors.vectors,
-                index_items=vectors.items, user_vectors=inputs.user_vectors, has_vector=self.has_vector,
-                active=active, attributes=attributes, scratch=Path(scratch), skip=skip,
-            )  # fmt: skip
-            runs, stopped = retrieve_in_worker(task, point.timeout_s)
-            done = {(run.strategy, run.query, run.k): run for run in runs}
-            failed = 0
-            for s, asked in enumerate(requested):
-                for q, query in enumerate(point.query_params):
-                    for k in ks:
-                        if (s, q, k) in skip:
-                            self.skipped += 1
-                            bar.update(1)
-                            continue
-                        run = done.get((s, q, k))
-                        strategy = run.label if run is not None else asked.label()
-                        shown = names[s] if strategy == asked.label() else f"{names[s]}:{strategy}"
-                        key = Identity(
-                            _label(point, query, shown), point.adapter, point.build_params, query,
-                            strategy, asked.spec(), _label(point, query, names[s]),
-                        )  # fmt: skip
-                        try:
-                            if run is None or run.path is None:
-                                raise RuntimeError(stopped if run is None else run.error)
-                            found = load_candidates(run.path)
-                            lists = run_stages(found, inputs, scorer, rerankers, self.list_length)
-                            self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
-                        except Exception as exc:
-                            failed += 1
-                            row = self._row(key, k)
-                            row.update(status="failed", error=_reason(exc), stage="-", metric="-", cohort="-")
-                            self.store.append([row])
-                        bar.update(1)
-        return failed
+            task = WorkerTask(
+                adapter=point.adapter,
+                build_params=point.build_params,
+                source=ArraySource(Prepared(vectors.vectors, inputs.user_vectors, metric, attributes)),
+                workloads=(self._retrieval(todo, point, vectors, active),),
+                threads=1,
+                raw_dir=scratch,
+                memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
+            )
+            for key, outcome in run_worker(self.executor, task, point.timeout_s, built.append):
+                run = by_key[key]
+                if isinstance(outcome, str):
+                    yield run, outcome
+                    continue
+                run = run.ran(outcome, built[-1] if built else None, exact)
+                yield run, load_candidates(Path(outcome.raw_path))
 
     # ---- rows --------------------------------------------------------------------------------
     def _key(
@@ -429,8 +525,11 @@ class PipelineRunner:
         results: Results,
         reference: Results | None,
         ctx: EvalContext,
+        worker: WorkerFigures | None = None,
     ) -> None:
         base = self._row(key, k)
+        if worker is not None:
+            base.update(worker.columns())
         served = found.items[self.has_vector]
         base.update(
             short_result_frac=short_result_fraction(served, k) if served.size else float("nan"),
@@ -543,7 +642,9 @@ def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:
     made = [make_strategy(spec) for spec in specs]
     labels = [strategy.label() for strategy in made]
     return [
-        label if labels.count(label) == 1 else f"{label}({' '.join(f'{k}={v}' for k, v in strategy.params.items())})"
+        label
+        if labels.count(label) == 1
+        else f"{label}({' '.join(f'{k}={v}' for k, v in strategy.params.items())})"
         for label, strategy in zip(labels, made, strict=True)
     ]
 

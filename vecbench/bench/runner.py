@@ -7,7 +7,6 @@ the result store right away, so killing the runner loses nothing already written
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,14 +19,16 @@ from tqdm import tqdm
 
 from vecbench.bench.calibration import job_calibration
 from vecbench.bench.config import ExperimentConfig
+from vecbench.bench.engine import run_worker
 from vecbench.bench.environment import collect_environment
+from vecbench.bench.executor import Executor, LocalExecutor
 from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
-from vecbench.bench.filtered_worker import FilteredTask
+from vecbench.bench.messages import Built, Measured
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
-from vecbench.bench.spawn import Ended, next_message, spawned
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
-from vecbench.bench.worker import Built, Failed, Finished, QueryDone, WorkerTask, worker_main
+from vecbench.bench.worker import DatasetSource, WorkerTask
+from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
@@ -72,6 +73,7 @@ class Runner:
         progress: bool = True,
         on_row: Callable[[dict[str, Any]], None] | None = None,
         sinks: Sequence[ResultSink] = (),
+        executor: Executor | None = None,
     ) -> None:
         self.config = config
         self.store = ResultStore(out_dir)
@@ -80,6 +82,7 @@ class Runner:
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
         self.plan = FilterPlan()
+        self.executor = executor or LocalExecutor()
 
     def run(self) -> RunSummary:
         started = time.monotonic()
@@ -143,7 +146,7 @@ class Runner:
         config = self.config
         todo = [q for q in self._points(point) if q.key not in done]
         label = str(config.dataset.label())
-        finished: dict[str, list[QueryDone]] = {q.key: [] for q in todo}
+        finished: dict[str, list[Measured]] = {q.key: [] for q in todo}
         errors: dict[str, str] = {}
         builds: list[Built] = []
         rows: list[dict[str, Any]] = []
@@ -186,56 +189,37 @@ class Runner:
         queries: list[QueryPoint | FilteredPoint],
         repeat: int,
         builds: list[Built],
-    ) -> Iterator[tuple[QueryPoint | FilteredPoint, QueryDone | str]]:
+    ) -> Iterator[tuple[QueryPoint | FilteredPoint, Measured | str]]:
         """Start one worker and yield each query point's outcome: its raw result or an error."""
         config = self.config
-        pending = {q.key: q for q in queries}
+        by_key = {q.key: q for q in queries}
         task = WorkerTask(
-            dataset=config.dataset,
-            fingerprint=dataset.fingerprint,
             adapter=point.adapter,
             build_params=point.build_params,
-            query_points=tuple((q.key, q.params) for q in queries if isinstance(q, QueryPoint)),
-            k=config.k,
+            source=DatasetSource(config.dataset, dataset.fingerprint),
+            workloads=self._workloads(queries),
             threads=config.threads,
-            runs=config.runs,
-            warmup_queries=config.warmup_queries,
-            latency=config.latency,
             raw_dir=str(self.store.raw_dir),
             memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
             repeat=repeat,
-            filtered=self._filtered_task([q for q in queries if isinstance(q, FilteredPoint)]),
         )
+        for key, outcome in run_worker(self.executor, task, point.timeout_s, builds.append):
+            yield by_key[key], outcome
 
-        def fail_pending(reason: str) -> Iterator[tuple[QueryPoint | FilteredPoint, str]]:
-            for query in list(pending.values()):
-                yield query, reason
-            pending.clear()
-
-        deadline = time.monotonic() + point.timeout_s
-        with spawned(worker_main, task, duplex=True) as (process, receiver):
-            while pending:
-                message = next_message(process, receiver, deadline, point.timeout_s)
-                if isinstance(message, Ended):
-                    yield from fail_pending(message.reason)
-                    break
-                handling_started = time.monotonic()
-                if isinstance(message, Built):
-                    builds.append(message)
-                elif isinstance(message, QueryDone):
-                    yield pending.pop(message.key), message
-                elif isinstance(message, Failed) and message.key is not None:
-                    yield pending.pop(message.key), message.error
-                elif isinstance(message, Failed):
-                    yield from fail_pending(message.error)
-                elif isinstance(message, Finished):
-                    yield from fail_pending("worker finished without reporting this point")
-                if isinstance(message, QueryDone | Failed) and message.key is not None:
-                    # The worker waits for this before timing the next point: the consumer of
-                    # this generator has stored the row by now. The time it waited on us does
-                    # not count against its timeout.
-                    deadline += time.monotonic() - handling_started
-                    _release(receiver)
+    def _workloads(self, queries: list[QueryPoint | FilteredPoint]) -> tuple[Workload, ...]:
+        """Unfiltered query points first, then the filtered ones with their filters evaluated once."""
+        config = self.config
+        timing = Timing(config.k, config.runs, config.warmup_queries, config.latency)
+        static = tuple((q.key, q.params) for q in queries if isinstance(q, QueryPoint))
+        filtered = tuple(
+            (q.key, q.params, q.filter_index, q.strategy) for q in queries if isinstance(q, FilteredPoint)
+        )
+        workloads: list[Workload] = []
+        if static:
+            workloads.append(StaticQueries(static, timing))
+        if filtered:
+            workloads.append(FilteredQueries(tuple(self.plan.actives), filtered, timing))
+        return tuple(workloads)
 
     def _points(self, point: BuildPoint) -> list[QueryPoint | FilteredPoint]:
         """The unfiltered query points of a build point, then its filtered ones."""
@@ -251,17 +235,8 @@ class Runner:
         fdef = self.plan.defs[query.filter_index]
         return filtered_base_row(config.name, dataset, label, point, query, fdef, config.k)
 
-    def _filtered_task(self, points: list[FilteredPoint]) -> FilteredTask | None:
-        if not points:
-            return None
-        return FilteredTask(
-            filters=tuple(self.plan.defs),
-            filter_keys=tuple(self.plan.keys),
-            points=tuple((f.key, f.params, f.filter_index, f.strategy) for f in points),
-        )
-
     def _measured(
-        self, results: list[QueryDone], dataset: Dataset, truth: GroundTruth, query: QueryPoint | FilteredPoint
+        self, results: list[Measured], dataset: Dataset, truth: GroundTruth, query: QueryPoint | FilteredPoint
     ) -> dict[str, Any]:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
@@ -270,8 +245,10 @@ class Runner:
         if isinstance(query, FilteredPoint):
             fi = query.filter_index
             metrics = {
-                **pooled_filtered_metrics(raws, dataset, self.plan.truths[fi], self.plan.actives[fi], self.config.k),
-                "strategy": results[-1].strategy,  # what ran: auto reports its choice
+                **pooled_filtered_metrics(
+                    raws, dataset, self.plan.truths[fi], self.plan.actives[fi], self.config.k
+                ),
+                "strategy": results[-1].label,  # what ran: auto reports its choice
             }
         else:
             metrics = pooled_metrics(raws, dataset, truth, self.config.k)
@@ -294,12 +271,6 @@ class Runner:
                 build_threads=built.build_threads,
             )
         return row
-
-
-def _release(connection: Any) -> None:
-    """Tell the waiting worker to go on; a worker that died meanwhile is handled by the loop."""
-    with contextlib.suppress(BrokenPipeError, OSError):
-        connection.send(True)
 
 
 def _short(params: dict[str, Any]) -> str:

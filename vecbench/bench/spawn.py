@@ -7,23 +7,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing as mp
+import os
 import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from vecbench.bench.messages import Ended
+
 POLL_SECONDS = 0.2  # how often a waiting runner looks up from the pipe
-
-
-@dataclass(frozen=True)
-class Ended:
-    """The worker stopped without a message: why, in words (timed out, crashed, exited)."""
-
-    reason: str
 
 
 def next_message(process: BaseProcess, receiver: Connection, deadline: float, timeout_s: float) -> Any:
@@ -32,7 +27,7 @@ def next_message(process: BaseProcess, receiver: Connection, deadline: float, ti
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            process.kill()
+            kill_group(process)
             return Ended(exit_reason(None, timeout_s))
         if receiver.poll(min(remaining, POLL_SECONDS)):
             try:
@@ -59,8 +54,27 @@ def spawned(
         receiver.close()
         process.join(5)
         if process.is_alive():
-            process.kill()
+            kill_group(process)
             process.join()
+        else:
+            kill_group(process)  # children it left behind (a library's helper processes)
+
+
+def kill_group(process: BaseProcess) -> None:
+    """SIGKILL the worker and every process it started: a worker leads its own process group
+    (``lead_own_group``), so a child holding a piped stdout open cannot outlive it."""
+    if process.pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        process.kill()
+
+
+def lead_own_group() -> None:
+    """Make this worker the leader of a new process group, so the runner can end it with all its
+    children at once, and a terminal's Ctrl-C reaches the runner alone (which then stops it)."""
+    with contextlib.suppress(OSError):
+        os.setpgid(0, 0)
 
 
 def die_with_parent() -> None:

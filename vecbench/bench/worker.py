@@ -1,8 +1,10 @@
-"""The worker process that builds one index and measures every query point on it.
+"""The one worker: build an index once, run the task's workloads on it, report each point.
 
-Running each build point in its own process keeps a crash, a hang or an out-of-memory build from
-taking the sweep down, and gives each build point its own memory accounting. The worker reports
-back through a pipe; the raw neighbours and latencies go to disk so metrics can be recomputed.
+Every kind of measurement (index sweeps, filtered points, pipeline retrieval) runs in this worker,
+so each gets the same isolation and accounting: its own process (a crash, a hang or an
+out-of-memory build costs one worker, never the run), the memory limit, peak RSS (VmHWM), build
+time and the calibration kernel beside every point. Raw arrays go to disk so metrics can be
+recomputed; messages (``vecbench.bench.messages``) go back through a pipe.
 """
 
 from __future__ import annotations
@@ -10,75 +12,70 @@ from __future__ import annotations
 import os
 import resource
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
-from vecbench.bench.spawn import die_with_parent
-from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
+from vecbench.bench.calibration import CalibrationKernel
+from vecbench.bench.messages import Built, Failed, Finished, Measured
+from vecbench.bench.spawn import die_with_parent, lead_own_group
+from vecbench.bench.workloads import Prepared, WorkerContext, Workload, one_line
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
-from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.registry import get_adapter_class
-from vecbench.reports.store import raw_file_name
 
-if TYPE_CHECKING:
-    from vecbench.bench.filtered_worker import FilteredTask
+__all__ = ["ArraySource", "DataSource", "DatasetSource", "WorkerTask", "one_line", "worker_main"]
+
+
+class DataSource(Protocol):
+    def load(self) -> Prepared:
+        """The base vectors to build on and the queries to search with, in the worker."""
+        ...
+
+
+@dataclass(frozen=True)
+class DatasetSource:
+    """A dataset by its spec, loaded (memory-mapped where it can be) in the worker; the
+    fingerprint proves it is the dataset the runner planned for."""
+
+    spec: DatasetSpec
+    fingerprint: str
+
+    def load(self) -> Prepared:
+        dataset = load_dataset(self.spec)
+        if dataset.fingerprint != self.fingerprint:
+            raise RuntimeError("dataset changed between the runner and the worker (fingerprint mismatch)")
+        return Prepared(dataset.base, dataset.queries, dataset.metric, dataset.attributes)
+
+
+@dataclass(frozen=True)
+class ArraySource:
+    """Arrays shipped with the task (a pipeline's item and user vectors)."""
+
+    data: Prepared
+
+    def load(self) -> Prepared:
+        return self.data
 
 
 @dataclass(frozen=True)
 class WorkerTask:
     """Everything a worker needs, picklable for a spawned process."""
 
-    dataset: DatasetSpec
-    fingerprint: str
     adapter: str
     build_params: dict[str, Any]
-    query_points: tuple[tuple[str, dict[str, Any]], ...]  # (point key, query params)
-    k: int
+    source: DataSource
+    workloads: tuple[Workload, ...]
     threads: int
-    runs: int
-    warmup_queries: int
-    latency: bool
     raw_dir: str
     memory_limit_bytes: int | None = None
     repeat: int = 0  # which whole-point repetition this worker is (raw files are named by it)
-    filtered: FilteredTask | None = None  # filtered points, measured after the unfiltered ones
 
-
-@dataclass(frozen=True)
-class Built:
-    build_s: float
-    index_bytes: int | None
-    rss_before_build_bytes: int
-    build_threads: int
-
-
-@dataclass(frozen=True)
-class QueryDone:
-    key: str
-    raw_path: str
-    rss_peak_bytes: int
-    distance_computations: float | None
-    strategy: str | None = None  # filtered points: the strategy that ran (auto reports its choice)
-
-
-@dataclass(frozen=True)
-class Failed:
-    """A failure inside the worker: ``key`` None means the build itself failed."""
-
-    error: str
-    key: str | None = None
-
-
-@dataclass(frozen=True)
-class Finished:
-    extra: dict[str, Any] = field(default_factory=dict)
+    def point_keys(self) -> tuple[str, ...]:
+        return tuple(key for workload in self.workloads for key in workload.point_keys())
 
 
 def peak_rss_bytes() -> int:
@@ -103,12 +100,6 @@ def current_rss_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as 'Type: message' on one line, for result rows."""
-    text = " ".join(str(exc).split()) or "no message"
-    return f"{type(exc).__name__}: {text}"
-
-
 def write_raw(path: Path, **arrays: np.ndarray) -> None:
     """Save raw arrays atomically: a reader never sees a half-written file."""
     tmp = path.with_name(path.name + ".tmp")
@@ -117,91 +108,45 @@ def write_raw(path: Path, **arrays: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def measure_query_point(
-    adapter: IndexAdapter,
-    queries: np.ndarray,
-    task: WorkerTask,
-    key: str,
-    kernel: CalibrationKernel,
-    build_ns: int,
-    extra_arrays: Callable[[Any], Mapping[str, np.ndarray]] | None = None,
-) -> QueryDone:
-    """Warm up, time the batch ``runs`` times, then time single queries; write raw arrays.
-
-    The calibration kernel is timed just before and just after, so the raw file says how fast this
-    process ran while it measured (see ``vecbench.bench.calibration``). ``extra_arrays`` adds
-    arrays derived from the batch result to the raw file (filtered points store candidates).
-    """
-    calibration_before = kernel.time(SAMPLES_PER_SIDE)
-    if task.warmup_queries:
-        warm = queries[: task.warmup_queries]
-        adapter.search_prepared(warm, task.k)
-        for row in warm[: min(len(warm), 20)]:
-            adapter.search_one_prepared(row, task.k)
-    adapter.reset_counters()
-    result, batch_ns, batch_cpu_ns = time_batches_with_cpu(
-        adapter.search_prepared, queries, task.k, task.runs
-    )
-    computations = adapter.distance_computations()
-    per_query = None if computations is None else computations / (len(queries) * task.runs)
-    latencies, latencies_cpu = (
-        time_single_queries_with_cpu(adapter.search_one_prepared, queries, task.k)
-        if task.latency
-        else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
-    )
-    calibration = np.concatenate([calibration_before, kernel.time(SAMPLES_PER_SIDE)])
-    raw_path = Path(task.raw_dir) / raw_file_name(key, task.repeat)
-    write_raw(
-        raw_path,
-        ids=np.asarray(result.ids, dtype=np.int64),
-        distances=np.asarray(result.distances, dtype=np.float32),
-        latencies_ns=latencies,
-        batch_ns=np.asarray(batch_ns, dtype=np.int64),
-        batch_cpu_ns=np.asarray(batch_cpu_ns, dtype=np.int64),
-        latencies_cpu_ns=latencies_cpu,
-        calibration_ns=calibration,
-        build_ns=np.asarray([build_ns], dtype=np.int64),
-        **(extra_arrays(result) if extra_arrays is not None else {}),
-    )
-    return QueryDone(key, str(raw_path), peak_rss_bytes(), per_query)
-
-
 def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
-    """Build once, then measure each query point, reporting every step through ``send``.
+    """Build once, then run each workload, reporting every point through ``send``.
 
-    After each query point the worker waits until the runner has stored the row (metrics, result
-    file, MLflow), so the runner's own work never shares the CPU with a timed region.
+    After each point the worker waits until the runner has stored it (metrics, result file,
+    MLflow), so the runner's own work never shares the CPU with a timed region.
     """
-    dataset = load_dataset(task.dataset)
-    if dataset.fingerprint != task.fingerprint:
-        raise RuntimeError("dataset changed between the runner and the worker (fingerprint mismatch)")
-    adapter = get_adapter_class(task.adapter)(dataset.metric, **task.build_params)
+    data = task.source.load()
+    cls = get_adapter_class(task.adapter)
+    adapter = cls(data.metric, **task.build_params)
     rss_before = current_rss_bytes()
     start = time.perf_counter_ns()
-    adapter.build(dataset.base)
+    adapter.build(data.base)
     build_ns = time.perf_counter_ns() - start
     send(Built(build_ns / 1e9, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
-    queries = adapter.prepare_vectors(dataset.queries)
+    queries = adapter.prepare_vectors(data.queries)
     adapter.set_num_threads(task.threads)
-    kernel = CalibrationKernel.create()
-    for key, params in task.query_points:
-        try:
-            adapter.set_query_params(**params)
-            send(measure_query_point(adapter, queries, task, key, kernel, build_ns))
-        except (BrokenPipeError, EOFError):
-            raise
-        except Exception as exc:  # the library rejected this query point: record it, go on
-            send(Failed(one_line(exc), key))
-        wait_for_runner()
-    if task.filtered is not None:
-        from vecbench.bench.filtered_worker import run_filtered  # imported here: it imports this module
-
-        run_filtered(adapter, dataset, queries, task, kernel, build_ns, send, wait_for_runner)
+    ctx = WorkerContext(
+        adapter=adapter,
+        adapter_class=cls,
+        build_params=task.build_params,
+        data=data,
+        queries=queries,
+        kernel=CalibrationKernel.create(),
+        build_ns=build_ns,
+        threads=task.threads,
+        raw_dir=Path(task.raw_dir),
+        repeat=task.repeat,
+        peak_rss=peak_rss_bytes,
+    )
+    for workload in task.workloads:
+        for message in workload.run(ctx, write_raw):
+            send(message)
+            wait_for_runner()
 
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
     die_with_parent()
+    lead_own_group()
     if task.memory_limit_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (task.memory_limit_bytes, task.memory_limit_bytes))
     try:
@@ -215,3 +160,7 @@ def worker_main(task: WorkerTask, conn: Connection) -> None:
         conn.send(Failed(one_line(exc)))
     finally:
         conn.close()
+
+
+# What a finished point reports: kept under its former name for code that reads it.
+QueryDone = Measured

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,12 @@ class Candidates:
     items: np.ndarray
     latency_ns: np.ndarray
     fetched: np.ndarray
+
+
+def load_candidates(path: Path) -> Candidates:
+    """A retrieval run's candidates as a worker wrote them."""
+    with np.load(path) as raw:
+        return Candidates(raw["items"], raw["latency_ns"], raw["fetched"])
 
 
 def bind_strategy(

@@ -22,6 +22,8 @@ One row per (retrieval configuration, k_candidates, stage, metric, cohort). Colu
 - against exact retrieval with the same k_candidates: ``exact_value``, ``delta`` (value - exact),
   ``delta_low``/``delta_high`` (paired cluster-bootstrap interval over users; catalogue metrics
   are recomputed on each resample; NaN for latencies) and ``significant`` (the interval excludes 0);
+- from the retrieval worker (exact retrieval's too): ``build_s``, ``index_bytes``,
+  ``rss_peak_bytes`` (the worker's VmHWM) and ``calibration_ms`` (the calibration kernel beside the run);
 - ``status`` (``ok``/``failed``), ``error``, ``finished_at``.
 
 Ranked lists and latencies per stage are kept in ``OUT/pipeline_raw/`` so metrics can be recomputed.
@@ -73,6 +75,10 @@ COLUMNS: dict[str, str] = {
     "delta_low": "float64",
     "delta_high": "float64",
     "significant": "boolean",
+    "build_s": "float64",
+    "index_bytes": "Int64",
+    "rss_peak_bytes": "Int64",
+    "calibration_ms": "float64",
     "status": "string",
     "error": "string",
     "point_key": "string",
