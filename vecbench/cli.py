@@ -24,21 +24,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         return cmd_run_pipeline(args)
     from vecbench.bench.config import load_config
     from vecbench.bench.runner import Runner
-    from vecbench.reports.html import ReportSink
-    from vecbench.reports.sinks import ResultSink
     from vecbench.reports.store import ResultStore
     from vecbench.reports.table import format_results
 
     config = load_config(args.config)
     out = Path(args.out) if args.out else Path("runs") / config.name
-    report = ReportSink()
-    sinks: list[ResultSink] = [report]  # the report first: MLflow attaches it at the end
-    mlflow = None
-    if not args.no_mlflow:
-        from vecbench.reports.mlflow_sink import MlflowSink
-
-        mlflow = MlflowSink(args.tracking_uri, made=_made_folders())
-        sinks.append(mlflow)
+    report, mlflow, sinks = _sinks(args)
     summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print(format_results(ResultStore(out).read()))
     print(
@@ -113,7 +104,8 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
 
     config = load_pipeline_config(args.config)
     out = Path(args.out) if args.out else Path("runs") / config.name
-    summary = PipelineRunner(config, out, progress=not args.no_progress).run()
+    report, mlflow, sinks = _sinks(args)
+    summary = PipelineRunner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print("embedding checks: " + "\n".join(summary.checks))
     print(format_pipeline(PipelineStore(out).read()))
     print(
@@ -121,26 +113,24 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
         f"in {summary.wall_s:.1f} s. "
         f"Results: {out / 'pipeline.parquet'}"
     )
-    from vecbench.reports.html import build_report
-
-    print(_report_line(build_report(out)))
-    if not args.no_mlflow:
-        print(_upload_after_run(out, args.tracking_uri))
+    if report.built is not None:
+        print(_report_line(report.built))
+    if mlflow is not None:
+        print(_mlflow_line(mlflow))
     return EXIT_OK
 
 
-def _upload_after_run(out: Path, tracking_uri: str | None) -> str:
-    """Pipeline runs go to MLflow when they end; a failure warns in one line and loses nothing."""
-    from vecbench.reports.mlflow_sync import sync_result_set
-    from vecbench.reports.sinks import warn_line
+def _sinks(args: argparse.Namespace) -> tuple[Any, Any, list[Any]]:
+    """The HTML report first (MLflow attaches it at the end), then MLflow unless turned off."""
+    from vecbench.reports.html import ReportSink
 
-    try:
-        target = sync_result_set(out, tracking_uri, _made_folders())
-    except VecbenchError as exc:
-        command = f"vecbench mlflow sync {out}" + (f" --tracking-uri {tracking_uri}" if tracking_uri else "")
-        warn_line(f"warning: {exc}")
-        return f"MLflow: runs not uploaded (see the warning above); upload them with: {command}"
-    return _uploaded_line(target)
+    report = ReportSink()
+    mlflow = None
+    if not args.no_mlflow:
+        from vecbench.reports.mlflow_sink import MlflowSink
+
+        mlflow = MlflowSink(args.tracking_uri, made=_made_folders())
+    return report, mlflow, [report] if mlflow is None else [report, mlflow]
 
 
 def cmd_datasets_list(args: argparse.Namespace) -> int:

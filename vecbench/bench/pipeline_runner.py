@@ -16,7 +16,7 @@ import hashlib
 import json
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ from vecbench.pipeline.stages import StageInputs, StageLists, run_stages
 from vecbench.pipeline.training import learned_examples
 from vecbench.pipeline.users import user_matrix
 from vecbench.reports.pipeline_store import PipelineStore
+from vecbench.reports.sinks import ResultSink, RunContext, SinkChain
 
 Results = dict[Key, Value]
 DEFAULT_TIMEOUT_S = 1800.0  # per build point, in its worker (an index entry's timeout_s overrides)
@@ -200,9 +201,11 @@ class PipelineRunner:
         out_dir: str | Path,
         progress: bool = True,
         executor: Executor | None = None,
+        sinks: Sequence[ResultSink] = (),
     ) -> None:
         self.config = config
         self.executor = executor or LocalExecutor()
+        self.sinks = SinkChain(sinks)  # each configuration reaches them as it finishes
         self.store = PipelineStore(out_dir)
         self.progress = progress
 
@@ -257,6 +260,17 @@ class PipelineRunner:
             "pass_rate": active.pass_rate(len(replay.requests)),
         }
         self._prepare_output(replay, report.as_dict(), log)
+        self.sinks.start(
+            RunContext(
+                out_dir=self.store.out_dir,
+                experiment=config.name,
+                config=config.model_dump(mode="json"),
+                environment=self.environment,
+                dataset_label=config.log.label(),
+                dataset_fingerprint=self.fingerprint,
+            )
+        )
+        completed = False
 
         total = len(config.retrieval.k_candidates) * (
             1 + len(config.baselines) + sum(len(p.query_params) * len(p.strategies) for p in points)
@@ -291,9 +305,11 @@ class PipelineRunner:
                 failed += self._run_point(
                     point, vectors, attributes, active, inputs, scorer, rerankers, ctx, reference, bar, metric
                 )
-            self.store.append(self._drift_rows(embedder, replay, vectors, metric))
+            self._store(self._drift_rows(embedder, replay, vectors, metric))
+            completed = True
         finally:
             bar.close()
+            self.sinks.finish(completed)
         wall = time.monotonic() - started
         return PipelineSummary(self.store.out_dir, total, failed, wall, report.lines(), self.skipped)
 
@@ -358,7 +374,8 @@ class PipelineRunner:
         self.store.prepare()
         out = self.store.out_dir
         (out / "config.yaml").write_text(yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False))
-        (out / "environment.json").write_text(json.dumps(collect_environment(1), indent=2))
+        self.environment = collect_environment(1)
+        (out / "environment.json").write_text(json.dumps(self.environment, indent=2))
         requests = replay.requests
         self.store.write_checks(
             {
@@ -423,7 +440,7 @@ class PipelineRunner:
                 failed += 1
                 row = self._row(run.identity, run.k)
                 row.update(status="failed", error=_reason(exc), stage="-", metric="-", cohort="-")
-                self.store.append([row])
+                self._store([row])
             bar.update(1)
         self.skipped += len(skipped)
         bar.update(len(skipped))
@@ -584,7 +601,14 @@ class PipelineRunner:
                     assert not isinstance(ref_latency, np.ndarray | CatalogueValue)
                     row.update(exact_value=ref_latency, delta=float(value) - ref_latency)
             rows.append(row)
+        self._store(rows)
+
+    def _store(self, rows: list[dict[str, Any]]) -> None:
+        """One configuration's rows: the result file first, then the live sinks (MLflow)."""
+        if not rows:
+            return
         self.store.append(rows)
+        self.sinks.configuration(rows)
 
     def _drift_rows(
         self, embedder: ItemEmbedder, replay: Replay, vectors: ItemVectors, metric: Metric

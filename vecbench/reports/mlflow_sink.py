@@ -8,10 +8,13 @@ recovery command and stops trying; the benchmark goes on and nothing is lost, be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from vecbench.reports.mlflow_runs import pipeline_point_runs
 from vecbench.reports.mlflow_sync import (
     FolderMaker,
     MlflowTarget,
@@ -21,7 +24,9 @@ from vecbench.reports.mlflow_sync import (
     result_set_id,
     upload,
 )
+from vecbench.reports.pipeline_store import COLUMNS as PIPELINE_COLUMNS
 from vecbench.reports.resultset import load_result_set
+from vecbench.reports.schema import conform
 from vecbench.reports.sinks import ResultSink, RunContext, Warn, warn_line
 
 
@@ -75,6 +80,17 @@ class MlflowSink(ResultSink):
             return
         try:
             self.target.log_point(row)
+        except Exception as exc:  # any tracking failure: warn once, results are already safe
+            self._fail(exc)
+
+    def configuration(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """A pipeline configuration reaches MLflow as soon as it finishes, as one child run."""
+        if self.target is None:
+            return
+        try:
+            frame = conform(pd.DataFrame(list(rows)), PIPELINE_COLUMNS)
+            for run in pipeline_point_runs(frame, self.target.result_set, self.target.parent_run_id):
+                self.target.log_run(run)
         except Exception as exc:  # any tracking failure: warn once, results are already safe
             self._fail(exc)
 

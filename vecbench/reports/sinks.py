@@ -46,6 +46,9 @@ class ResultSink:
     def row(self, row: Mapping[str, Any]) -> None:
         """One finished or failed point, already in the result file."""
 
+    def configuration(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Every row of one finished (or failed) pipeline configuration, already in the result file."""
+
     def finish(self, completed: bool) -> None:
         """The run ended; ``completed`` is False when it was interrupted."""
 
@@ -65,6 +68,9 @@ class SinkChain:
 
     def row(self, row: Mapping[str, Any]) -> None:
         self._each(lambda sink: sink.row(row))
+
+    def configuration(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._each(lambda sink: sink.configuration(rows))
 
     def finish(self, completed: bool) -> None:
         self._each(lambda sink: sink.finish(completed))

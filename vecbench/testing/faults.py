@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import ctypes
 import os
+import subprocess
 import time
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -15,7 +17,9 @@ import numpy as np
 from vecbench.indexes.base import ParamSpec, SearchResult
 from vecbench.indexes.exact import ExactAdapter
 
-FAULTS = ("none", "segfault", "hang", "raise", "exit", "oom")
+FAULTS = ("none", "segfault", "hang", "hang-with-child", "raise", "exit", "oom")
+# hang-with-child writes its child's pid here (when set), so a test can check the child is gone
+CHILD_PID_FILE_ENV = "VECBENCH_FAULT_CHILD_PID_FILE"
 
 
 class FaultInjectingAdapter(ExactAdapter):
@@ -38,6 +42,13 @@ class FaultInjectingAdapter(ExactAdapter):
         if fault == "segfault":
             ctypes.string_at(0)  # reads address 0: SIGSEGV
         elif fault == "hang":
+            while True:
+                time.sleep(1)
+        elif fault == "hang-with-child":
+            # A helper process that inherits stdout (as a library's would) and outlives a plain kill.
+            child = subprocess.Popen(["sleep", "600"])
+            if os.environ.get(CHILD_PID_FILE_ENV):
+                Path(os.environ[CHILD_PID_FILE_ENV]).write_text(str(child.pid))
             while True:
                 time.sleep(1)
         elif fault == "raise":
