@@ -51,7 +51,9 @@ def test_sweeps_and_filtered_points_run_through_any_executor(tmp_path: Path) -> 
             "name": "seam",
             "dataset": {**SYNTHETIC, "attributes": {"generate": {}}},
             "k": 10,
-            "indexes": [{"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 32}, "query": {"ef": [10, 40]}}],
+            "indexes": [
+                {"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 32}, "query": {"ef": [10, 40]}}
+            ],
             "filters": [{"pass_rate": 0.5}],
             "strategies": ["post"],
         }
@@ -71,12 +73,18 @@ def test_sweeps_and_filtered_points_run_through_any_executor(tmp_path: Path) -> 
 PIPELINE: dict[str, Any] = {
     "kind": "pipeline",
     "name": "live",
-    "log": {"name": "synthetic", "seed": 2, "options": {"n_users": 150, "n_items": 150, "events_per_user": 12}},
+    "log": {
+        "name": "synthetic",
+        "seed": 2,
+        "options": {"n_users": 150, "n_items": 150, "events_per_user": 12},
+    },
     "split": {"train_fraction": 0.8, "replay_steps": 1, "min_history": 3},
     "embedding": {"kind": "svd", "dim": 8},
     "retrieval": {
         "k_candidates": [20],
-        "indexes": [{"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 16}, "query": {"ef": [10, 40]}}],
+        "indexes": [
+            {"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 16}, "query": {"ef": [10, 40]}}
+        ],
     },
     "scorer": {"kind": "similarity"},
     "evaluation": {"cutoffs": [10], "bootstrap": 50},
@@ -107,7 +115,9 @@ def test_pipeline_configurations_reach_sinks_as_each_finishes(tmp_path: Path) ->
     out = tmp_path / "out"
     watcher = StoreWatcher(out)
     executor = RecordingExecutor()
-    PipelineRunner(parse_pipeline_config(PIPELINE), out, progress=False, executor=executor, sinks=[watcher]).run()
+    PipelineRunner(
+        parse_pipeline_config(PIPELINE), out, progress=False, executor=executor, sinks=[watcher]
+    ).run()
     assert watcher.finished
     # exact, popularity, then two hnswlib query points: each stored, then handed on, one by one
     assert [count for _, count in watcher.seen] == [1, 2, 3, 4]
