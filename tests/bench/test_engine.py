@@ -166,3 +166,24 @@ def test_a_timed_out_worker_is_killed_with_its_children(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "timed out after 3 s" in done.stdout
     assert _state(int(pid_file.read_text())) in ("", "Z")
+
+
+def test_duplicate_builds_are_built_once_with_the_union_of_their_query_points(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hnsw = {"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 32}}
+    config = parse_config(
+        {
+            "name": "duplicates",
+            "dataset": SYNTHETIC,
+            "k": 10,
+            "indexes": [{**hnsw, "query": {"ef": [10, 20]}}, {**hnsw, "query": {"ef": [20, 40]}}],
+        }
+    )
+    executor = RecordingExecutor()
+    summary = Runner(config, tmp_path / "out", progress=False, executor=executor).run()
+    assert len(executor.tasks) == 1
+    assert (summary.points_total, summary.points_run, summary.points_skipped) == (3, 3, 0)
+    assert "is listed twice; building it once and measuring 1 more query point(s)" in capsys.readouterr().err
+    again = Runner(config, tmp_path / "out", progress=False).run()
+    assert (again.points_run, again.points_skipped) == (0, 3)

@@ -184,15 +184,15 @@ def plan_filters(
 def _strategies_per_point(
     config: ExperimentConfig, points: list[BuildPoint]
 ) -> Mapping[str, list[StrategySpec]]:
-    """Each build point's strategies: its index entry's, else the config's (points follow entry order)."""
+    """Each build point's strategies: its index entries' (merged in order), else the config's."""
     out: dict[str, list[StrategySpec]] = {}
-    position = 0
-    for entry in config.indexes:
-        for _ in expand_grid(entry.build):
-            out[points[position].key] = (
-                entry.strategies if entry.strategies is not None else config.strategies
-            )
-            position += 1
+    for point in points:
+        chosen: list[StrategySpec] = []
+        for position in point.entries:  # a merged duplicate adds only strategies not yet listed
+            entry = config.indexes[position]
+            listed = entry.strategies if entry.strategies is not None else config.strategies
+            chosen += listed if not chosen else [spec for spec in listed if spec not in chosen]
+        out[point.key] = chosen
     if not all(out.values()):
         raise ConfigError(
             "strategies: is empty; list at least one of pre, post, partition, exact-subset, auto"

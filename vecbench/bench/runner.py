@@ -26,14 +26,14 @@ from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
 from vecbench.bench.messages import Built, Measured
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
-from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep
+from vecbench.bench.sweep import BuildPoint, QueryPoint, sweep_points
 from vecbench.bench.worker import DatasetSource, WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
-from vecbench.reports.sinks import ResultSink, RunContext, SinkChain
+from vecbench.reports.sinks import ResultSink, RunContext, SinkChain, warn_line
 from vecbench.reports.store import ResultStore
 
 
@@ -88,7 +88,9 @@ class Runner:
         started = time.monotonic()
         config = self.config
         dataset = load_dataset(config.dataset)
-        points = expand_sweep(config, dataset.fingerprint)
+        points, notes = sweep_points(config, dataset.fingerprint)
+        for note in notes:
+            warn_line(f"warning: {note}")
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build

@@ -6,6 +6,7 @@ query-time parameters stay separate here exactly as they are in the YAML.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -48,16 +49,24 @@ class BuildPoint:
     query_points: tuple[QueryPoint, ...]
     timeout_s: float
     key: str
+    entries: tuple[int, ...] = ()  # the config's index entries this build point came from
 
 
 def expand_sweep(config: ExperimentConfig, fingerprint: str) -> list[BuildPoint]:
+    """``sweep_points`` without the notes on merged duplicates."""
+    return sweep_points(config, fingerprint)[0]
+
+
+def sweep_points(config: ExperimentConfig, fingerprint: str) -> tuple[list[BuildPoint], list[str]]:
     """All build points of the config, with parameters validated and defaults filled in.
 
     Keys hash the dataset fingerprint, k, adapter and resolved parameters, so a resumed run can
-    recognise finished points and a changed dataset never matches old rows.
+    recognise finished points and a changed dataset never matches old rows. Entries that resolve to
+    the same build are merged into one build point (one index built, every query point measured
+    once); the notes say what was merged.
     """
     points: list[BuildPoint] = []
-    for entry in config.indexes:
+    for position, entry in enumerate(config.indexes):
         cls = get_adapter_class(entry.adapter)
         for build in expand_grid(entry.build):
             build_params = resolve_params(entry.adapter, cls.build_param_specs, build)
@@ -76,6 +85,32 @@ def expand_sweep(config: ExperimentConfig, fingerprint: str) -> list[BuildPoint]
                     query_points=queries,
                     timeout_s=entry.timeout_s or config.timeout_s,
                     key=build_key,
+                    entries=(position,),
                 )
             )
-    return points
+    return merge_duplicates(points)
+
+
+def merge_duplicates(points: list[BuildPoint]) -> tuple[list[BuildPoint], list[str]]:
+    """One build point per build key, with the union of its query points (first label and timeout
+    kept); a note for each build or query point that appeared more than once."""
+    merged: dict[str, BuildPoint] = {}
+    notes: list[str] = []
+    for point in points:
+        first = merged.get(point.key)
+        if first is None:
+            unique = tuple({q.key: q for q in point.query_points}.values())
+            if len(unique) < len(point.query_points):
+                notes.append(f"{point.label}: a query point is listed twice; measuring it once")
+            merged[point.key] = dataclasses.replace(point, query_points=unique)
+            continue
+        known = {q.key for q in first.query_points}
+        extra = tuple(q for q in point.query_points if q.key not in known)
+        notes.append(
+            f"{point.label} {canonical_json(point.build_params)} is listed twice; building it once"
+            + (f" and measuring {len(extra)} more query point(s) on it" if extra else "")
+        )
+        merged[point.key] = dataclasses.replace(
+            first, query_points=first.query_points + extra, entries=first.entries + point.entries
+        )
+    return list(merged.values()), notes
