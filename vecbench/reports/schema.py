@@ -6,7 +6,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-# Column -> pandas dtype. Every row carries every column, so failed and finished rows share a schema.
+from vecbench.metrics.catalog import METRICS
+
+# Metrics only filtered rows carry, placed after the filter's own columns.
+_FILTERED_METRICS = ("short_result_frac", "overfetch_mean", "filter_violations")
+
+# Column -> pandas dtype; each metric's column and type come from the metric catalogue. Every row carries every column, so failed and finished rows share a schema.
 COLUMNS: dict[str, str] = {
     "experiment": "string",
     "dataset": "string",
@@ -20,22 +25,8 @@ COLUMNS: dict[str, str] = {
     "build_params": "string",
     "query_params": "string",
     "k": "Int64",
-    "recall": "float64",
-    "recall_ids": "float64",
-    "qps": "float64",
-    "latency_p50_ms": "float64",
-    "latency_p95_ms": "float64",
-    "latency_p99_ms": "float64",
-    "latency_p999_ms": "float64",
-    "latency_mean_ms": "float64",
-    "latency_max_ms": "float64",
-    "cpu_ms_per_query": "float64",
-    "cpu_latency_p50_ms": "float64",
-    "build_s": "float64",
-    "index_bytes": "Int64",
-    "rss_peak_bytes": "Int64",
+    **{name: info.dtype for name, info in METRICS.items() if name not in _FILTERED_METRICS},
     "rss_before_build_bytes": "Int64",
-    "distance_computations": "float64",
     "threads": "Int64",
     "build_threads": "Int64",
     "runs": "Int64",
@@ -48,9 +39,7 @@ COLUMNS: dict[str, str] = {
     "pass_rate": "float64",
     "strategy": "string",
     "strategy_spec": "string",
-    "short_result_frac": "float64",
-    "overfetch_mean": "float64",
-    "filter_violations": "Int64",
+    **{name: METRICS[name].dtype for name in _FILTERED_METRICS},
     "status": "string",
     "error": "string",
     "point_key": "string",
