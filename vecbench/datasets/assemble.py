@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.attach_attributes import dataset_attributes, dataset_seen
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.fingerprint import fingerprint
@@ -14,7 +15,6 @@ from vecbench.datasets.spec import DatasetSpec
 from vecbench.datasets.split import held_out_rows
 from vecbench.datasets.validate import as_float32, check_finite, check_not_empty, check_same_dim
 from vecbench.errors import ConfigError, DatasetError
-from vecbench.indexes.base import Metric
 
 DEFAULT_HELD_OUT_QUERIES = 1000
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.attribute_files import read_attribute_file
 from vecbench.datasets.attributes import Attributes, Column
 from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.datasets.synthetic_attributes import generate_attributes
 from vecbench.errors import DatasetError
-from vecbench.indexes.base import Metric
 
 
 def dataset_attributes(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vecbench.indexes.base import Metric
+from vecbench.core.params import Metric
 
 CACHE_ENV = "VECBENCH_CACHE_DIR"
 _PREFIX = "gt"

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from vecbench.indexes.base import Metric
+from vecbench.core.params import Metric
 
 # Bytes hashed per update: bounds the copy needed for non-contiguous views (fvecs columns).
 _CHUNK_BYTES = 1 << 24

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vecbench.core.params import Metric
 from vecbench.datasets.raw import RawVectors
 from vecbench.errors import ConfigError, closest_hint
-from vecbench.indexes.base import Metric
 from vecbench.lazy_import import import_target
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.cache import cache_path, default_cache_dir, find_cached, read_cached, write_atomic
 from vecbench.errors import ConfigError, DatasetError
-from vecbench.indexes.base import Metric
 from vecbench.metrics.distances import distances_to_ids, pairwise_distances
 
 __all__ = ["MIN_K", "GroundTruth", "compute_exact", "default_cache_dir", "exact_ground_truth"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from vecbench.core.params import Metric, ParamSpec, resolve_params
 from vecbench.datasets.formats import infer_format, load_file, resolve_format
 from vecbench.datasets.loaders.glove import load_glove_package
 from vecbench.datasets.loaders.mnist import MNIST_TEST_IMAGES
@@ -15,7 +16,6 @@ from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.datasets.synthetic import DEFAULT_N_BASE, DEFAULT_N_QUERIES, load_synthetic
 from vecbench.errors import ConfigError, DatasetError
-from vecbench.indexes.base import Metric, ParamSpec, resolve_params
 
 GLOVE_DIM = 50
 MNIST_DIM = 784

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.attributes import Attributes
-from vecbench.indexes.base import Metric
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vecbench.core.params import Metric
 from vecbench.datasets.assemble import Defaults, assemble
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.formats import FORMATS, load_file, resolve_format
 from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError, DatasetError, closest_hint
-from vecbench.indexes.base import Metric
 from vecbench.lazy_import import import_target
 
 _SIZE_FIELDS = {

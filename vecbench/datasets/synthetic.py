@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from vecbench.core.params import ParamSpec, resolve_params
 from vecbench.datasets.raw import RawVectors
-from vecbench.indexes.base import ParamSpec, resolve_params
 
 DEFAULT_N_BASE = 10_000
 DEFAULT_N_QUERIES = 1_000

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from vecbench.core.params import Metric, ParamSpec, resolve_params
 from vecbench.datasets.attributes import (
     Attributes,
     BooleanColumn,
@@ -29,7 +30,6 @@ from vecbench.datasets.attributes import (
     TagsColumn,
     TimestampColumn,
 )
-from vecbench.indexes.base import Metric, ParamSpec, resolve_params
 from vecbench.metrics.distances import normalised
 
 # Cut points of the band attributes: the pass-rates of the standard selectivity sweep.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vecbench.indexes.base import Metric
+from vecbench.core.params import Metric
 
 
 def normalised(vectors: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vecbench.indexes.base import Metric
+from vecbench.core.params import Metric
 from vecbench.metrics.distances import pairwise_distances
 
 

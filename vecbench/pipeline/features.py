@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.logs.base import InteractionLog
-from vecbench.indexes.base import Metric
 
 DAY_S = 86_400.0
 FEATURES = ("similarity", "log_popularity", "log_recent_popularity", "log_age_days", "log_history", "rank")

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vecbench.indexes.base import ParamSpec, resolve_params
+from vecbench.core.params import ParamSpec, resolve_params
 from vecbench.pipeline.components import ComponentSpec, component_class
 
 

@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from vecbench.core.params import Metric
 from vecbench.core.timing import gc_paused
 from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.split import Ragged
 from vecbench.filters.active import ActiveFilter, QueryFilter
 from vecbench.filters.strategies.base import Strategy, StrategyContext
 from vecbench.filters.strategies.exact_subset import ExactSubset
-from vecbench.indexes.base import IndexAdapter, Metric
+from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.exact import ExactAdapter
 
 

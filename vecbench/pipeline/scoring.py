@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vecbench.core.params import ParamSpec, resolve_params
 from vecbench.errors import ConfigError
-from vecbench.indexes.base import ParamSpec, resolve_params
 from vecbench.pipeline.components import ComponentSpec, component_class
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from vecbench.core.params import Metric
 from vecbench.core.timing import gc_paused
 from vecbench.datasets.logs.split import Requests
-from vecbench.indexes.base import Metric
 from vecbench.pipeline.features import ItemStats, candidate_features
 from vecbench.pipeline.reranking import Reranker
 from vecbench.pipeline.retrieval import Candidates

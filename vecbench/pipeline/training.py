@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.split import SplitSpec, split_log
-from vecbench.indexes.base import Metric
 from vecbench.pipeline.embeddings.base import ItemEmbedder
 from vecbench.pipeline.features import ItemStats, candidate_features
 from vecbench.pipeline.retrieval import StageFilter, exact_candidates

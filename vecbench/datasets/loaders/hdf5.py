@@ -8,10 +8,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from vecbench.core.params import Metric
 from vecbench.datasets.files import check_matrix, read_error, require_file
 from vecbench.datasets.raw import RawVectors
 from vecbench.errors import ConfigError, DatasetError
-from vecbench.indexes.base import Metric
 
 
 def load_hdf5(path: Path) -> RawVectors:

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vecbench.core.params import ParamSpec, resolve_params
 from vecbench.datasets.logs.base import InteractionLog, build_log
-from vecbench.indexes.base import ParamSpec, resolve_params
 
 DAY = 86_400
 START = 1_600_000_000  # 2020-09-13, an arbitrary fixed origin

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vecbench.core.params import Metric, ParamSpec, resolve_params
 from vecbench.datasets.logs.base import InteractionLog
-from vecbench.indexes.base import Metric, ParamSpec, resolve_params
 from vecbench.pipeline.components import ComponentSpec, component_class
 
 # Folds a history (dense item indices, weights) into a user vector in the items' space.

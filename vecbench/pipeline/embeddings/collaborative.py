@@ -16,9 +16,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from vecbench.core.params import Metric, ParamSpec
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.errors import DatasetError
-from vecbench.indexes.base import Metric, ParamSpec
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, interaction_matrix
 
 

