@@ -21,6 +21,7 @@ import numpy as np
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
 from vecbench.bench.spawn import die_with_parent
 from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
+from vecbench.core.atomic import atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.base import IndexAdapter
@@ -111,10 +112,8 @@ def one_line(exc: BaseException) -> str:
 
 def write_raw(path: Path, **arrays: np.ndarray) -> None:
     """Save raw arrays atomically: a reader never sees a half-written file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
+    with atomic_writer(path) as handle:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
-    os.replace(tmp, path)
 
 
 def measure_query_point(
