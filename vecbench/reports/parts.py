@@ -164,18 +164,6 @@ class PartedTable:
             return self._merge(base, tables)
         raise VecbenchError(f"{self.path} kept changing while being read; try again")
 
-    def environment(self) -> dict[str, Any] | None:
-        """The environment attached to the latest append that carried one (or to the compacted file)."""
-        for path in reversed(self.part_paths()):
-            with contextlib.suppress(FileNotFoundError):
-                found = _environment_of(_read_part(path).schema.metadata)
-                if found is not None:
-                    return found
-        if self.path.is_file():
-            with contextlib.suppress(OSError, pa.ArrowInvalid):
-                return _environment_of(pq.read_schema(self.path).metadata)
-        return None
-
     def _read_base(self) -> pa.Table | None:
         if not self.path.exists():
             return None
@@ -214,8 +202,8 @@ class PartedTable:
             parts = self.part_paths()  # again, under the lock: another compaction may have run
             if not parts:
                 return 0
-            frame = self._merge(self._read_base(), [_read_part(path) for path in parts])
-            self._write_base(frame, self.environment())
+            base, tables = self._read_base(), [_read_part(path) for path in parts]
+            self._write_base(self._merge(base, tables), _latest_environment(base, tables))
             self._remove(parts)
         return len(parts)
 
@@ -240,7 +228,7 @@ class PartedTable:
                     unreadable += 1  # left in place: never delete what cannot be read
             frame = self._merge(base, readable)
             if base is not None or readable:
-                self._write_base(frame, self.environment())
+                self._write_base(frame, _latest_environment(base, readable))
             self._remove(used)
         return Repaired(self.path, kept, len(used), unreadable, len(frame))
 
@@ -279,6 +267,15 @@ def _read_part(path: Path) -> pa.Table:
             f"cannot read part file {path}: {' '.join(str(exc).split())[:200]}; "
             f"rebuild the results with: vecbench results repair {path.parent.parent.parent}"
         ) from None
+
+
+def _latest_environment(base: pa.Table | None, parts: Sequence[pa.Table]) -> dict[str, Any] | None:
+    """The environment of the latest part that carries one, else the compacted file's."""
+    for table in [*reversed(parts), *([] if base is None else [base])]:
+        found = _environment_of(table.schema.metadata)
+        if found is not None:
+            return found
+    return None
 
 
 def _environment_of(metadata: Mapping[bytes, bytes] | None) -> dict[str, Any] | None:
