@@ -5,10 +5,11 @@ The only place that parses arguments or exits."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vecbench.reports.table import format_results
 
     config = load_config(args.config)
-    out = Path(args.out) if args.out else Path("runs") / config.name
+    out = _out_dir(args, config.name)
     report, mlflow, sinks = _sinks(args)
-    summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
+    with _claimed(out, args.wait):
+        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print(format_results(ResultStore(out).read()))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
@@ -41,6 +43,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     if mlflow is not None:
         print(_mlflow_line(mlflow))
     return EXIT_OK
+
+
+def _out_dir(args: argparse.Namespace, name: str) -> Path:
+    from vecbench.reports.result_folder import default_out_dir
+
+    return Path(args.out) if args.out else default_out_dir(name)
+
+
+@contextlib.contextmanager
+def _claimed(out: Path, wait: bool) -> Iterator[None]:
+    """The output folder checked (new, empty or vecbench's), locked for this run, and marked."""
+    from vecbench.reports.lock import RunLock
+    from vecbench.reports.result_folder import claim_folder, write_marker
+
+    claim_folder(out)
+    with RunLock(out, wait=wait):
+        write_marker(out)
+        yield
 
 
 def _report_line(built: Any) -> str:
@@ -103,9 +123,10 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
     from vecbench.reports.pipeline_table import format_pipeline
 
     config = load_pipeline_config(args.config)
-    out = Path(args.out) if args.out else Path("runs") / config.name
-    report, mlflow, sinks = _sinks(args)
-    summary = PipelineRunner(config, out, progress=not args.no_progress, sinks=sinks).run()
+    out = _out_dir(args, config.name)
+    with _claimed(out, args.wait):
+        report, mlflow, sinks = _sinks(args)
+        summary = PipelineRunner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print("embedding checks: " + "\n".join(summary.checks))
     print(format_pipeline(PipelineStore(out).read()))
     print(
@@ -182,12 +203,29 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_results_repair(args: argparse.Namespace) -> int:
+    from vecbench.reports.lock import RunLock
+    from vecbench.reports.pipeline_store import PipelineStore
+    from vecbench.reports.store import ResultStore
+
+    folder = Path(args.dir)
+    stores = [s for s in (ResultStore(folder), PipelineStore(folder)) if s.table.path.exists() or s.exists()]
+    if not folder.is_dir() or not stores:
+        raise VecbenchError(
+            f"no results in {folder}: nothing to repair; give an output directory of 'vecbench run'"
+        )
+    with RunLock(folder):  # not while a run writes into it
+        for store in stores:
+            print(store.repair().line())
+    return EXIT_OK
+
+
 def cmd_gate(args: argparse.Namespace) -> int:
+    from vecbench.core.atomic import atomic_write_bytes
     from vecbench.gate.mlflow_baseline import baseline_location
     from vecbench.gate.policy import load_policy
     from vecbench.gate.render import format_json, format_markdown, format_terminal
     from vecbench.gate.verdict import run_gate
-    from vecbench.reports.store import atomic_write_bytes
 
     policy = load_policy(args.policy)
     with baseline_location(args.baseline, args.tracking_uri) as baseline:
@@ -201,8 +239,6 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline_save(args: argparse.Namespace) -> int:
-    import contextlib
-
     from vecbench.gate.baseline import save_baseline
     from vecbench.gate.mlflow_baseline import baseline_location
 
@@ -236,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else a SQLite store in OUT/mlflow)",
     )
     run.add_argument("--no-mlflow", action="store_true", help="do not log this run to MLflow")
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for another run into the same --out to finish (default: exit 2)",
+    )
     run.set_defaults(handler=cmd_run)
 
     datasets = commands.add_parser(
@@ -265,6 +306,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("dir", help="an output directory of 'vecbench run'")
     show.add_argument("--pareto", action="store_true", help="only each adapter's recall/QPS frontier")
     show.set_defaults(handler=cmd_results_show)
+    repair = result_commands.add_parser(
+        "repair", help="rebuild a damaged results file from its part files (the damaged file is kept)"
+    )
+    repair.add_argument("dir", help="an output directory of 'vecbench run'")
+    repair.set_defaults(handler=cmd_results_repair)
 
     report = commands.add_parser(
         "report",

@@ -35,6 +35,7 @@ from vecbench.bench.pipeline_config import PipelineConfig
 from vecbench.bench.sweep import canonical_json, expand_grid
 from vecbench.bench.worker import ArraySource, WorkerTask, one_line, write_raw
 from vecbench.bench.workloads import Prepared, Retrieval
+from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.registry import load_log
@@ -306,6 +307,7 @@ class PipelineRunner:
                     point, vectors, attributes, active, inputs, scorer, rerankers, ctx, reference, bar, metric
                 )
             self._store(self._drift_rows(embedder, replay, vectors, metric))
+            self.store.compact()  # the parts into pipeline.parquet
             completed = True
         finally:
             bar.close()
@@ -373,9 +375,11 @@ class PipelineRunner:
     def _prepare_output(self, replay: Replay, checks: dict[str, Any], log: InteractionLog) -> None:
         self.store.prepare()
         out = self.store.out_dir
-        (out / "config.yaml").write_text(yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False))
+        atomic_write_text(
+            out / "config.yaml", yaml.safe_dump(self.config.model_dump(mode="json"), sort_keys=False)
+        )
         self.environment = collect_environment(1)
-        (out / "environment.json").write_text(json.dumps(self.environment, indent=2))
+        atomic_write_text(out / "environment.json", json.dumps(self.environment, indent=2))
         requests = replay.requests
         self.store.write_checks(
             {

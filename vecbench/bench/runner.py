@@ -29,10 +29,12 @@ from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metric
 from vecbench.bench.sweep import BuildPoint, QueryPoint, sweep_points
 from vecbench.bench.worker import DatasetSource, WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
+from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import ResultSink, RunContext, SinkChain, warn_line
 from vecbench.reports.store import ResultStore
 
@@ -95,11 +97,12 @@ class Runner:
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
         truth = exact_ground_truth(dataset, config.k, cache_dir)
+        check_same_experiment(self.store, config.name, str(config.dataset.label()), dataset.fingerprint)
 
         self.store.prepare()
         environment = {**collect_environment(config.threads), "calibration": job_calibration()}
         self.store.write_environment(environment)
-        (self.store.out_dir / "config.yaml").write_text(_config_yaml(config))
+        atomic_write_text(self.store.out_dir / "config.yaml", _config_yaml(config))
         self.sinks.start(
             RunContext(
                 out_dir=self.store.out_dir,
@@ -124,6 +127,7 @@ class Runner:
                 for row in self._run_build_point(point, dataset, truth, done, environment):
                     failed += row["status"] != "ok"
                     bar.update(1)
+            self.store.compact()  # the parts into results.parquet, before sinks attach it
             completed = True
         finally:
             bar.close()

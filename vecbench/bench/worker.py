@@ -23,6 +23,7 @@ from vecbench.bench.calibration import CalibrationKernel
 from vecbench.bench.messages import Built, Failed, Finished, Measured
 from vecbench.bench.spawn import die_with_parent, lead_own_group
 from vecbench.bench.workloads import Prepared, WorkerContext, Workload, one_line
+from vecbench.core.atomic import atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.registry import get_adapter_class
@@ -102,10 +103,8 @@ def current_rss_bytes() -> int:
 
 def write_raw(path: Path, **arrays: np.ndarray) -> None:
     """Save raw arrays atomically: a reader never sees a half-written file."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
+    with atomic_writer(path) as handle:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
-    os.replace(tmp, path)
 
 
 def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from vecbench.core.atomic import atomic_write_bytes
 from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import best_choices, constraints_from
 from vecbench.reports.mlflow_runs import (
@@ -46,8 +47,9 @@ from vecbench.reports.mlflow_runs import (
     pipeline_point_runs,
     point_run,
 )
+from vecbench.reports.pipeline_store import PipelineStore
 from vecbench.reports.resultset import ResultSet, load_result_set
-from vecbench.reports.store import atomic_write_bytes
+from vecbench.reports.store import ResultStore
 
 RESULT_SET_FILE = "result_set.json"
 ARTIFACT_FILES = ("config.yaml", "results.parquet", "pipeline.parquet", "environment.json", "report.html")
@@ -390,6 +392,8 @@ def sync_result_set(
     out_dir: str | Path, tracking_uri: str | None = None, made: Mapping[str, FolderMaker] | None = None
 ) -> MlflowTarget:
     """``vecbench mlflow sync OUT``: upload what the store holds and MLflow lacks."""
+    for store in (ResultStore(out_dir), PipelineStore(out_dir)):
+        store.compact()  # a killed run's part files into the result file that is attached
     rs = load_result_set(out_dir)
     uri = resolve_tracking_uri(rs.out_dir, tracking_uri)
     from mlflow.exceptions import MlflowException

@@ -1,4 +1,4 @@
-"""The pipeline result store: ``OUT/pipeline.parquet``, long format, rewritten atomically after each run.
+"""The pipeline result store: ``OUT/pipeline.parquet``, long format, one part file per append (compacted at the end).
 
 One row per (retrieval configuration, k_candidates, stage, metric, cohort). Columns:
 
@@ -38,8 +38,9 @@ from typing import Any
 
 import pandas as pd
 
-from vecbench.reports.schema import conform
-from vecbench.reports.store import atomic_write_bytes, make_directory, read_rows, upsert_rows
+from vecbench.core.atomic import atomic_write_text
+from vecbench.reports.parts import PartedTable, Repaired
+from vecbench.reports.store import make_directory
 
 PIPELINE_FILE = "pipeline.parquet"
 CHECKS_FILE = "pipeline_checks.json"
@@ -89,6 +90,7 @@ COLUMNS: dict[str, str] = {
 class PipelineStore:
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
+        self.table = PartedTable(self.out_dir, PIPELINE_FILE, COLUMNS)
 
     @property
     def path(self) -> Path:
@@ -102,14 +104,23 @@ class PipelineStore:
         make_directory(self.raw_dir)
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        return self.table.exists()
 
     def read(self) -> pd.DataFrame:
-        return read_rows(self.path)
+        """Every row (compacted file and parts); an append replaces all earlier rows of its point_keys."""
+        return self.table.read()
 
     def append(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        """Add rows, replacing earlier rows of the same point_key, and rewrite the file atomically."""
-        upsert_rows(self.path, conform(pd.DataFrame(list(rows)), COLUMNS))
+        """Add rows as one part file; O(rows), whatever the table holds."""
+        self.table.append(rows)
+
+    def compact(self) -> int:
+        """Fold the part files into pipeline.parquet (end of a run); returns how many were folded."""
+        return self.table.compact()
+
+    def repair(self) -> Repaired:
+        """Rebuild an unreadable pipeline.parquet from the part files (the damaged file is kept)."""
+        return self.table.repair()
 
     def write_checks(self, checks: Mapping[str, Any]) -> None:
-        atomic_write_bytes(self.out_dir / CHECKS_FILE, json.dumps(checks, indent=2, default=str).encode())
+        atomic_write_text(self.out_dir / CHECKS_FILE, json.dumps(checks, indent=2, default=str))

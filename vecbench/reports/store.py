@@ -1,38 +1,36 @@
-"""The result store: ``OUT/results.parquet``, rewritten atomically after every point.
+"""The result store: ``OUT/results.parquet`` plus the part files appended since it was compacted.
 
 It is the source of truth every other sink (tables, MLflow, HTML) reads. One row per
-(adapter, build point, query point), keyed by ``point_key``; a re-run replaces a key's row.
+(adapter, build point, query point), keyed by ``point_key``; a re-run replaces a key's row. Each
+append is one small part file (see ``reports.parts``), so appending costs O(rows appended) and
+several processes may append at once; ``compact`` (at the end of a run) folds them into
+``results.parquet``, the same file earlier versions wrote.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from vecbench.core.atomic import atomic_write_bytes, atomic_write_text
 from vecbench.errors import VecbenchError
-from vecbench.reports.schema import conform
+from vecbench.reports.parts import PartedTable, Repaired
+from vecbench.reports.schema import COLUMNS
 
 RESULTS_FILE = "results.parquet"
 ENVIRONMENT_FILE = "environment.json"
 RAW_DIR = "raw"
 
+__all__ = ["ENVIRONMENT_FILE", "RAW_DIR", "RESULTS_FILE", "ResultStore", "atomic_write_bytes", "raw_file_name"]
+
 
 def raw_file_name(point_key: str, repeat: int = 0) -> str:
     """Raw arrays of one point: ``<key>.npz`` for the first repetition, ``<key>.r<i>.npz`` after it."""
     return f"{point_key}.npz" if repeat == 0 else f"{point_key}.r{repeat}.npz"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def make_directory(directory: Path) -> None:
@@ -43,37 +41,12 @@ def make_directory(directory: Path) -> None:
         raise VecbenchError(f"cannot create output directory {directory}: {exc.strerror}") from None
 
 
-def read_rows(path: Path) -> pd.DataFrame:
-    """A parquet file of result rows, or an empty frame when it does not exist yet."""
-    if not path.is_file():
-        return pd.DataFrame()
-    try:
-        return pq.read_table(path).to_pandas()
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise VecbenchError(f"cannot read {path}: {exc}") from None
-
-
-def upsert_rows(path: Path, new: pd.DataFrame, metadata: Mapping[bytes, bytes] | None = None) -> None:
-    """Add rows, replacing earlier rows with the same point_key, and rewrite the file atomically."""
-    if new.empty:
-        return
-    old = read_rows(path)
-    if not old.empty:
-        old = old[~old["point_key"].isin(set(new["point_key"]))]
-    frame = pd.concat([old, new], ignore_index=True) if not old.empty else new
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    if metadata:
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    sink = pa.BufferOutputStream()
-    pq.write_table(table, sink)
-    atomic_write_bytes(path, sink.getvalue().to_pybytes())
-
-
 class ResultStore:
     """Reads and appends result rows in one output directory."""
 
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
+        self.table = PartedTable(self.out_dir, RESULTS_FILE, COLUMNS)
 
     @property
     def results_path(self) -> Path:
@@ -88,11 +61,19 @@ class ResultStore:
         make_directory(self.raw_dir)
 
     def exists(self) -> bool:
-        return self.results_path.is_file()
+        return self.table.exists()
 
     def read(self) -> pd.DataFrame:
-        """All rows, or an empty frame when nothing was written yet."""
-        return read_rows(self.results_path)
+        """All rows (compacted file and parts), or an empty frame when nothing was written yet."""
+        return self.table.read()
+
+    def compact(self) -> int:
+        """Fold the part files into results.parquet (end of a run); returns how many were folded."""
+        return self.table.compact()
+
+    def repair(self) -> Repaired:
+        """Rebuild an unreadable results.parquet from the part files (the damaged file is kept)."""
+        return self.table.repair()
 
     def finished_keys(self) -> set[str]:
         """Point keys whose row succeeded: a resumed run skips exactly these."""
@@ -102,14 +83,11 @@ class ResultStore:
         return set(frame.loc[frame["status"] == "ok", "point_key"])
 
     def append(self, rows: Iterable[Mapping[str, Any]], environment: Mapping[str, Any] | None = None) -> None:
-        """Add rows (replacing earlier rows with the same point_key) and rewrite the file atomically."""
-        metadata = (
-            None if environment is None else {b"vecbench.environment": json.dumps(environment).encode()}
-        )
-        upsert_rows(self.results_path, conform(pd.DataFrame(list(rows))), metadata)
+        """Add rows as one part file; they replace earlier rows with the same point_key on read."""
+        self.table.append(rows, environment)
 
     def write_environment(self, environment: Mapping[str, Any]) -> None:
-        atomic_write_bytes(self.out_dir / ENVIRONMENT_FILE, json.dumps(environment, indent=2).encode())
+        atomic_write_text(self.out_dir / ENVIRONMENT_FILE, json.dumps(environment, indent=2))
 
     def read_environment(self) -> dict[str, Any]:
         path = self.out_dir / ENVIRONMENT_FILE

@@ -6,12 +6,14 @@ the HTML never refers to those files, it carries its own copies inline.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
 
+from vecbench.core.atomic import atomic_write_bytes
 from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import constraints_from
 from vecbench.reports.html.context import ReportContext, colours_for, groups
@@ -19,10 +21,10 @@ from vecbench.reports.html.page import render_page
 from vecbench.reports.html.sections import build_sections
 from vecbench.reports.resultset import ResultSet, load_result_set
 from vecbench.reports.sinks import ResultSink, RunContext
-from vecbench.reports.store import atomic_write_bytes
 
 REPORT_FILE = "report.html"
 PLOTS_DIR = "plots"
+PLOTS_MANIFEST = ".vecbench-plots.json"
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,29 @@ def write_text(path: Path, text: str) -> int:
 
 
 def write_plots(out_dir: Path, plots: dict[str, Markup]) -> tuple[Path, ...]:
-    """Each plot as OUT/plots/<name>.svg; plots from an earlier build that no longer exist go."""
+    """Each plot as OUT/plots/<name>.svg; plots an earlier build wrote that no longer exist go.
+
+    Only files named in the manifest (the plots vecbench wrote last time) are ever deleted:
+    any other file in ``plots/`` is someone else's and stays.
+    """
     folder = out_dir / PLOTS_DIR
+    manifest = out_dir / PLOTS_MANIFEST  # beside plots/, so the folder MLflow attaches holds only plots
+    try:
+        before = set(json.loads(manifest.read_text())) if manifest.is_file() else set()
+    except (OSError, ValueError, TypeError):
+        before = set()
     written = []
     for name, svg in sorted(plots.items()):
         path = folder / f"{name}.svg"
         write_text(path, '<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg))
         written.append(path)
-    keep = set(written)
-    for stale in folder.glob("*.svg"):
-        if stale not in keep:
-            stale.unlink()
+    now = sorted(path.name for path in written)
+    for stale in before - set(now):
+        path = folder / str(stale)
+        if path.parent == folder and path.suffix == ".svg":
+            path.unlink(missing_ok=True)
+    if written or before:
+        write_text(manifest, json.dumps(now))
     return tuple(written)
 
 
