@@ -120,4 +120,3 @@ def is_plugin(name: str) -> bool:
     """'package.module:Class' with both parts non-empty: a user's own class named by import path."""
     module_name, colon, attribute = name.partition(":")
     return bool(colon and module_name and attribute.isidentifier())
-
