@@ -5,40 +5,42 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vecbench.errors import UnsupportedError
+from vecbench.errors import ConfigError, UnsupportedError
 from vecbench.indexes.base import IndexAdapter, Metric
 from vecbench.indexes.registry import adapter_names, get_adapter_class
 from vecbench.metrics.distances import pairwise_distances
 
 N, DIM, NQ, K = 1500, 16, 20, 10
-BUILD = {
-    "exact": {},
-    "faiss-hnsw": {"M": 16, "ef_construction": 40},
-    "faiss-ivf": {"nlist": 8},
-    "faiss-ivfpq": {"nlist": 8, "m": 8, "refine": True},
-    "hnswlib": {"M": 8, "ef_construction": 50},
-    "annoy": {"n_trees": 5},
-    "scann": {"num_leaves": 10},
-}
-THOROUGH = {
-    "faiss-hnsw": {"ef_search": 200},
-    "faiss-ivf": {"nprobe": 8},
-    "faiss-ivfpq": {"nprobe": 8, "k_factor": 10},
-    "hnswlib": {"ef": 200},
-}
+
+
+def installed() -> list[type[IndexAdapter]]:
+    """The registered adapters whose libraries are installed."""
+    found = []
+    for name in adapter_names():
+        try:
+            found.append(get_adapter_class(name))
+        except ConfigError:
+            continue
+    return found
+
+
+# Adapters that declare native filtering; the padding and sharing checks below apply to them.
+NATIVE = [cls.name for cls in installed() if cls.capabilities.native_filter]
 
 
 def built(name: str, metric: Metric) -> tuple[IndexAdapter, np.ndarray, np.ndarray]:
+    """The adapter at its conformance grid's build and thorough settings, over seeded data."""
     rng = np.random.default_rng(7)
     base = rng.standard_normal((N, DIM)).astype(np.float32)
     queries = rng.standard_normal((NQ, DIM)).astype(np.float32)
-    adapter = get_adapter_class(name)(metric, **BUILD[name])
+    cls = get_adapter_class(name)
+    adapter = cls(metric, **cls.conformance.build)
     adapter.build(base)
-    adapter.set_query_params(**THOROUGH.get(name, {}))
+    adapter.set_query_params(**cls.conformance.thorough)
     return adapter, base, queries
 
 
-@pytest.mark.parametrize("name", adapter_names())
+@pytest.mark.parametrize("name", [cls.name for cls in installed()])
 def test_native_filter_is_honoured_or_refused(name: str) -> None:
     cls = get_adapter_class(name)
     metric = Metric.ANGULAR
@@ -68,7 +70,7 @@ def test_native_filter_is_honoured_or_refused(name: str) -> None:
     assert recall >= (1.0 if name == "exact" else 0.9), recall
 
 
-@pytest.mark.parametrize("name", ["exact", "faiss-hnsw", "hnswlib"])
+@pytest.mark.parametrize("name", NATIVE)
 def test_fewer_allowed_than_k_pads_with_minus_one(name: str) -> None:
     adapter, _, queries = built(name, Metric.EUCLIDEAN)
     allowed = np.zeros(N, dtype=bool)
@@ -79,7 +81,7 @@ def test_fewer_allowed_than_k_pads_with_minus_one(name: str) -> None:
         assert (np.sort(result.ids[:, :3], axis=1) == [3, 77, 500]).all()
 
 
-@pytest.mark.parametrize("name", ["exact", "faiss-hnsw", "faiss-ivf", "hnswlib"])
+@pytest.mark.parametrize("name", NATIVE)
 def test_per_query_handles_share_the_mask_and_keep_their_own_exclusions(name: str) -> None:
     """One handle per query (exclude what each user has seen) must not copy the n-item mask."""
     adapter, _, queries = built(name, Metric.EUCLIDEAN)

@@ -11,14 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import vecbench
+from vecbench.indexes.registry import adapter_libraries
 
-LIBRARIES = ("numpy", "faiss-cpu", "hnswlib", "annoy", "scann", "pandas", "pyarrow")
+# Recorded beside the libraries every registered adapter declares (vecbench.indexes.registry).
+CORE_LIBRARIES = ("numpy", "pandas", "pyarrow")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
+
+
+def libraries() -> list[str]:
+    """numpy, the adapters' libraries (as their adapters declare them), then pandas and pyarrow."""
+    return [CORE_LIBRARIES[0], *adapter_libraries(), *CORE_LIBRARIES[1:]]
 
 
 def library_versions() -> dict[str, str | None]:
     versions: dict[str, str | None] = {}
-    for name in LIBRARIES:
+    for name in libraries():
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from vecbench.core.lazy_import import import_target
 from vecbench.core.params import Metric
+from vecbench.core.registry import lookup
 from vecbench.datasets.raw import RawVectors
-from vecbench.errors import ConfigError, closest_hint
-from vecbench.lazy_import import import_target
+from vecbench.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -66,11 +67,7 @@ def format_names() -> list[str]:
 def resolve_format(given: str | None, path: Path) -> str:
     """The spec's format if known, else the one the path's suffix (or folder contents) implies."""
     if given is not None:
-        if given not in FORMATS:
-            raise ConfigError(
-                f"unknown dataset format '{given}'{closest_hint(given, FORMATS)}; "
-                f"formats: {', '.join(format_names())}"
-            )
+        lookup(FORMATS, given, "dataset format", f"; formats: {', '.join(format_names())}")
         return given
     return infer_format(path)
 

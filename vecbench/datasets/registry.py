@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vecbench.core.lazy_import import import_target
 from vecbench.core.params import Metric
+from vecbench.core.registry import lookup
 from vecbench.datasets.assemble import Defaults, assemble
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.formats import FORMATS, load_file, resolve_format
 from vecbench.datasets.raw import RawVectors
 from vecbench.datasets.spec import DatasetSpec
-from vecbench.errors import ConfigError, DatasetError, closest_hint
-from vecbench.lazy_import import import_target
+from vecbench.errors import ConfigError, DatasetError
 
 _SIZE_FIELDS = {
     "n_base": "base rows",
@@ -143,13 +144,8 @@ def load_dataset(spec: DatasetSpec) -> Dataset:
 
 
 def _entry(name: str) -> NamedDataset:
-    entry = DATASETS.get(name)
-    if entry is None:
-        raise ConfigError(
-            f"unknown dataset '{name}'{closest_hint(name, DATASETS)}; "
-            "registered: " + ", ".join(dataset_names()) + " (or give path: to a file)"
-        )
-    return entry
+    suffix = "; registered: " + ", ".join(dataset_names()) + " (or give path: to a file)"
+    return lookup(DATASETS, name, "dataset", suffix)
 
 
 def _refuse_fields(spec: DatasetSpec, accepted: Mapping[str, str] | tuple[str, ...], owner: str) -> None:

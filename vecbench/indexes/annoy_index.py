@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 from annoy import AnnoyIndex
 
-from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, ParamSpec, SearchResult
+from vecbench.indexes.base import Capabilities, ConformanceGrid, IndexAdapter, Metric, ParamSpec, SearchResult
 
 ANNOY_METRICS: dict[Metric, Literal["euclidean", "angular", "dot"]] = {
     Metric.EUCLIDEAN: "euclidean",
@@ -28,7 +28,17 @@ class AnnoyAdapter(IndexAdapter):
     """annoy.AnnoyIndex. Immutable once built, and single-threaded at query time."""
 
     name: ClassVar[str] = "annoy"
-    capabilities: ClassVar[Capabilities] = Capabilities(metrics=frozenset(Metric), effort_param="search_k")
+    # A built forest is only read by searches, so several threads may search it at once.
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        metrics=frozenset(Metric), thread_safe=True, effort_param="search_k"
+    )
+    libraries: ClassVar[tuple[str, ...]] = ("annoy",)
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        build={"n_trees": 10},
+        thorough={"search_k": 100_000},
+        effort=(10, 100, 1000, 10_000),
+        tiny_build={"n_trees": 2},
+    )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "n_trees": ParamSpec(int, 100, "trees in the forest: more is more accurate and larger", minimum=1),
         "seed": ParamSpec(

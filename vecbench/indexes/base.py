@@ -28,6 +28,10 @@ class Capabilities:
     delete: bool = False
     native_filter: bool = False
     thread_control: bool = False
+    # Declared for the streaming, load and server workloads to check; nothing reads them yet.
+    replace: bool = False  # overwrite the vector of an existing id in place
+    thread_safe: bool = False  # several threads may search one built index at once
+    remote: bool = False  # the index lives in another process or machine (a database server)
     # The query parameter whose increase should never lower recall (used by the conformance suite).
     effort_param: str | None = None
 
@@ -41,8 +45,25 @@ class SearchResult:
     extra: dict[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ConformanceGrid:
+    """Small settings at which the conformance suite (``vecbench.testing.check_adapter``) runs an
+    adapter on 2,000 seeded 16-d items in seconds; declared on the adapter so a new one needs no table.
+
+    ``build``: build parameters for the 2,000 items. ``thorough``: query parameters at which it
+    searches (nearly) everything. ``effort``: rising values of ``capabilities.effort_param``, in big
+    steps so noise cannot hide a real drop in recall. ``tiny_build``: build parameters that fit 5 items.
+    """
+
+    build: Mapping[str, Any] = field(default_factory=dict)
+    thorough: Mapping[str, Any] = field(default_factory=dict)
+    effort: tuple[Any, ...] = ()
+    tiny_build: Mapping[str, Any] = field(default_factory=dict)
+
+
 class IndexAdapter(abc.ABC):
-    """Base class of every adapter. Subclasses declare ``name``, ``capabilities`` and param specs.
+    """Base class of every adapter. Subclasses declare ``name``, ``capabilities``, param specs, the
+    ``libraries`` they wrap and their ``conformance`` grid.
 
     Life cycle: ``Adapter(metric, **build_params)`` -> ``check_data(n, dim)`` -> ``build(data)``
     -> ``set_query_params(**query_params)`` -> ``search_batch`` / ``search_one`` (repeatable).
@@ -52,6 +73,10 @@ class IndexAdapter(abc.ABC):
     capabilities: ClassVar[Capabilities]
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {}
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {}
+    # Distribution names of the library it wraps, as pip knows them: their versions are recorded
+    # with every run (vecbench.bench.environment).
+    libraries: ClassVar[tuple[str, ...]] = ()
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid()
 
     def __init__(self, metric: Metric | str, **build_params: Any) -> None:
         self.metric = Metric.parse(metric)

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import faiss
 import numpy as np
 
-from vecbench.indexes.base import Capabilities, Metric
+from vecbench.indexes.base import Capabilities, ConformanceGrid, Metric
 from vecbench.indexes.faiss_base import FaissAdapter, faiss_metric
 from vecbench.indexes.faiss_filter import FAISS
 
@@ -15,8 +15,9 @@ from vecbench.indexes.faiss_filter import FAISS
 class ExactAdapter(FaissAdapter):
     name: ClassVar[str] = "exact"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, thread_safe=True
     )
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid()
 
     def _build(self, data: np.ndarray) -> None:
         self.index = faiss.IndexFlat(data.shape[1], faiss_metric(self.metric))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import faiss
 import numpy as np
@@ -24,6 +24,7 @@ def serialized_bytes(index: faiss.Index) -> int:
 class FaissAdapter(IndexAdapter):
     """What the faiss adapters share: threads, plain ``index.search``, append-only add, size."""
 
+    libraries: ClassVar[tuple[str, ...]] = ("faiss-cpu",)
     index: Any
     # The bitmap of the last mask handles were built from: a per-query filter reuses it.
     _shared_bitmap: tuple[np.ndarray, FaissBitmap] | None = None

@@ -16,6 +16,7 @@ import numpy as np
 from vecbench.errors import ConfigError
 from vecbench.indexes.base import (
     Capabilities,
+    ConformanceGrid,
     Metric,
     ParamSpec,
     resolve_params,
@@ -25,6 +26,15 @@ from vecbench.indexes.faiss_filter import FAISS
 
 NLIST = ParamSpec(int, 1024, "number of IVF lists (k-means centroids); about sqrt(n) is usual", minimum=1)
 NPROBE = ParamSpec(int, 1, "IVF lists scanned per query (clamped to nlist by faiss)", minimum=1)
+# faiss's CPU indexes are safe for concurrent searches (its wiki, "Threads and asynchronous calls").
+IVF_CAPABILITIES = Capabilities(
+    metrics=frozenset(Metric),
+    add=True,
+    native_filter=True,
+    thread_control=True,
+    thread_safe=True,
+    effort_param="nprobe",
+)
 
 
 def check_nlist(adapter: str, nlist: int, n_items: int) -> None:
@@ -53,7 +63,18 @@ class FaissHNSWAdapter(FaissAdapter):
 
     name: ClassVar[str] = "faiss-hnsw"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="ef_search"
+        metrics=frozenset(Metric),
+        add=True,
+        native_filter=True,
+        thread_control=True,
+        thread_safe=True,
+        effort_param="ef_search",
+    )
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        build={"M": 16, "ef_construction": 40},
+        thorough={"ef_search": 400},
+        effort=(10, 40, 160, 640),
+        tiny_build={"M": 4},
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "M": ParamSpec(int, 32, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),
@@ -87,11 +108,12 @@ class FaissIVFAdapter(FaissAdapter):
     """faiss IVF-Flat: k-means lists of full vectors, exact distances within the scanned lists."""
 
     name: ClassVar[str] = "faiss-ivf"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="nprobe"
-    )
+    capabilities: ClassVar[Capabilities] = IVF_CAPABILITIES
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nlist": NLIST}
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nprobe": NPROBE}
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        build={"nlist": 16}, thorough={"nprobe": 16}, effort=(1, 2, 4, 16), tiny_build={"nlist": 2}
+    )
 
     def check_data(self, n_items: int, dim: int) -> None:
         check_nlist(self.name, self.build_params["nlist"], n_items)
@@ -124,8 +146,13 @@ class FaissIVFPQAdapter(FaissAdapter):
     """faiss IVF-PQ, optionally wrapped in IndexRefineFlat to re-rank k * k_factor candidates exactly."""
 
     name: ClassVar[str] = "faiss-ivfpq"
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, effort_param="nprobe"
+    capabilities: ClassVar[Capabilities] = IVF_CAPABILITIES
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        # with exact re-ranking, so that thorough settings (all lists, 10k candidates) are near exact
+        build={"nlist": 16, "m": 8, "nbits": 6, "refine": True},
+        thorough={"nprobe": 16, "k_factor": 10},
+        effort=(1, 2, 4, 16),
+        tiny_build={"nlist": 1, "m": 4, "nbits": 2, "refine": True},
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "nlist": NLIST,

@@ -14,7 +14,15 @@ from typing import Any, ClassVar
 import hnswlib
 import numpy as np
 
-from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, ParamSpec, SearchResult, pad_ids
+from vecbench.indexes.base import (
+    Capabilities,
+    ConformanceGrid,
+    IndexAdapter,
+    Metric,
+    ParamSpec,
+    SearchResult,
+    pad_ids,
+)
 
 SPACES = {Metric.EUCLIDEAN: "l2", Metric.INNER_PRODUCT: "ip", Metric.ANGULAR: "ip"}
 
@@ -29,7 +37,16 @@ class HnswlibAdapter(IndexAdapter):
         delete=True,
         native_filter=True,
         thread_control=True,
+        # searches only read the graph; each takes its visited-list buffer from a locked pool
+        thread_safe=True,
         effort_param="ef",
+    )
+    libraries: ClassVar[tuple[str, ...]] = ("hnswlib",)
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        build={"M": 8, "ef_construction": 50},
+        thorough={"ef": 400},
+        effort=(10, 40, 160, 640),
+        tiny_build={"M": 4},
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "M": ParamSpec(int, 16, "graph neighbours per node (layer 0 keeps 2*M)", minimum=2),

@@ -21,7 +21,7 @@ import numpy as np
 import scann
 
 from vecbench.errors import ConfigError
-from vecbench.indexes.base import Capabilities, IndexAdapter, Metric, ParamSpec, SearchResult
+from vecbench.indexes.base import Capabilities, ConformanceGrid, IndexAdapter, Metric, ParamSpec, SearchResult
 
 SCANN_METRICS = {
     Metric.EUCLIDEAN: "squared_l2",
@@ -38,8 +38,16 @@ class ScannAdapter(IndexAdapter):
     """ScaNN tree + asymmetric hashing (+ re-ordering), the configuration its authors recommend."""
 
     name: ClassVar[str] = "scann"
+    # thread_safe stays False: ScaNN documents no guarantee for searches from several threads at once.
     capabilities: ClassVar[Capabilities] = Capabilities(
         metrics=frozenset(Metric), thread_control=True, effort_param="leaves_to_search"
+    )
+    libraries: ClassVar[tuple[str, ...]] = ("scann",)
+    conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
+        build={"num_leaves": 20},
+        thorough={"leaves_to_search": 20},
+        effort=(1, 2, 5, 20),
+        tiny_build={"num_leaves": 2},
     )
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "num_leaves": ParamSpec(int, 1000, "k-means partitions; about sqrt(n) is usual", minimum=1),

@@ -16,7 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vecbench.core.params import ParamSpec, resolve_params
-from vecbench.pipeline.components import ComponentSpec, component_class
+from vecbench.core.registry import Registry
+from vecbench.pipeline.components import ComponentSpec
 
 
 class Reranker(abc.ABC):
@@ -112,12 +113,16 @@ class RerankSpec(ComponentSpec):
     """``{kind: mmr, lambda: 0.8}``: a re-ranker and its parameters."""
 
 
-RERANKERS: dict[str, str] = {
-    "mmr": "vecbench.pipeline.reranking:MMRReranker",
-    "category_cap": "vecbench.pipeline.reranking:CategoryCapReranker",
-}
+RERANKERS: Registry[type[Reranker]] = Registry(
+    "reranker",
+    {
+        "mmr": "vecbench.pipeline.reranking:MMRReranker",
+        "category_cap": "vecbench.pipeline.reranking:CategoryCapReranker",
+    },
+    base=Reranker,
+)
 
 
 def make_reranker(spec: RerankSpec) -> Reranker:
-    cls: type[Reranker] = component_class(RERANKERS, spec.kind, "reranker")
+    cls = RERANKERS.get(spec.kind)
     return cls(**spec.params())

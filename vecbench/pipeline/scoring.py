@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vecbench.core.params import ParamSpec, resolve_params
+from vecbench.core.registry import Registry
 from vecbench.errors import ConfigError
-from vecbench.pipeline.components import ComponentSpec, component_class
+from vecbench.pipeline.components import ComponentSpec
 
 
 class Scorer(abc.ABC):
@@ -99,13 +100,17 @@ class ScorerSpec(ComponentSpec):
     kind: str = "similarity"
 
 
-SCORERS: dict[str, str] = {
-    "similarity": "vecbench.pipeline.scoring:SimilarityScorer",
-    "popularity_blend": "vecbench.pipeline.scoring:PopularityBlendScorer",
-    "learned": "vecbench.pipeline.scoring:LearnedScorer",
-}
+SCORERS: Registry[type[Scorer]] = Registry(
+    "scorer",
+    {
+        "similarity": "vecbench.pipeline.scoring:SimilarityScorer",
+        "popularity_blend": "vecbench.pipeline.scoring:PopularityBlendScorer",
+        "learned": "vecbench.pipeline.scoring:LearnedScorer",
+    },
+    base=Scorer,
+)
 
 
 def make_scorer(spec: ScorerSpec) -> Scorer:
-    cls: type[Scorer] = component_class(SCORERS, spec.kind, "scorer")
+    cls = SCORERS.get(spec.kind)
     return cls(**spec.params())

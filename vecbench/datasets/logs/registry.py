@@ -10,9 +10,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from vecbench.core.lazy_import import import_target
+from vecbench.core.registry import lookup
 from vecbench.datasets.logs.base import InteractionLog
-from vecbench.errors import ConfigError, closest_hint
-from vecbench.lazy_import import import_target
+from vecbench.errors import ConfigError
 
 SHARED_DATA_ENV = "VECBENCH_SHARED_DATA"
 
@@ -86,9 +87,7 @@ def log_names() -> list[str]:
 
 def load_log(spec: LogSpec) -> InteractionLog:
     """Load the log a spec names; unknown names and missing paths are one-line ConfigErrors."""
-    entry = LOGS.get(spec.name)
-    if entry is None:
-        raise ConfigError(f"unknown log '{spec.name}'{closest_hint(spec.name, LOGS)}")
+    entry = lookup(LOGS, spec.name, "log")
     for field in spec.model_dump(exclude_defaults=True):
         if field != "name" and field not in entry.fields:
             raise ConfigError(

@@ -5,21 +5,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vecbench.errors import ConfigError, closest_hint
-from vecbench.filters.strategies.auto import Auto
+from vecbench.core.registry import Registry
 from vecbench.filters.strategies.base import Strategy
-from vecbench.filters.strategies.exact_subset import ExactSubset
-from vecbench.filters.strategies.partition import Partition
-from vecbench.filters.strategies.post import PostFilter
-from vecbench.filters.strategies.pre import PreFilter
 
-STRATEGIES: dict[str, type[Strategy]] = {
-    cls.name: cls for cls in (PreFilter, PostFilter, Partition, ExactSubset, Auto)
-}
+# Adding a strategy is its module and one line here (the key is the class's ``name``).
+STRATEGIES: Registry[type[Strategy]] = Registry(
+    "strategy",
+    {
+        "pre": "vecbench.filters.strategies.pre:PreFilter",
+        "post": "vecbench.filters.strategies.post:PostFilter",
+        "partition": "vecbench.filters.strategies.partition:Partition",
+        "exact-subset": "vecbench.filters.strategies.exact_subset:ExactSubset",
+        "auto": "vecbench.filters.strategies.auto:Auto",
+    },
+    base=Strategy,
+)
 
 
 def strategy_names() -> list[str]:
-    return list(STRATEGIES)
+    return STRATEGIES.names()
 
 
 def make_strategy(spec: str | Mapping[str, Any]) -> Strategy:
@@ -29,7 +33,4 @@ def make_strategy(spec: str | Mapping[str, Any]) -> Strategy:
     else:
         params = dict(spec)
         name = str(params.pop("name", ""))
-    cls = STRATEGIES.get(name)
-    if cls is None:
-        raise ConfigError(f"unknown strategy '{name}'{closest_hint(name, STRATEGIES)}")
-    return cls(**params)
+    return STRATEGIES.get(name)(**params)

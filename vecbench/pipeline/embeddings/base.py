@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vecbench.core.params import Metric, ParamSpec, resolve_params
+from vecbench.core.registry import Registry
 from vecbench.datasets.logs.base import InteractionLog
-from vecbench.pipeline.components import ComponentSpec, component_class
+from vecbench.pipeline.components import ComponentSpec
 
 # Folds a history (dense item indices, weights) into a user vector in the items' space.
 FoldIn = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -64,17 +65,21 @@ class EmbeddingSpec(ComponentSpec):
 
 
 # Adding an embedder is one line here and one class.
-EMBEDDERS: dict[str, str] = {
-    "svd": "vecbench.pipeline.embeddings.collaborative:SvdEmbedder",
-    "als": "vecbench.pipeline.embeddings.collaborative:AlsEmbedder",
-    "text": "vecbench.pipeline.embeddings.text:TextEmbedder",
-    "file": "vecbench.pipeline.embeddings.supplied:FileEmbedder",
-}
+EMBEDDERS: Registry[type[ItemEmbedder]] = Registry(
+    "embedding kind",
+    {
+        "svd": "vecbench.pipeline.embeddings.collaborative:SvdEmbedder",
+        "als": "vecbench.pipeline.embeddings.collaborative:AlsEmbedder",
+        "text": "vecbench.pipeline.embeddings.text:TextEmbedder",
+        "file": "vecbench.pipeline.embeddings.supplied:FileEmbedder",
+    },
+    base=ItemEmbedder,
+)
 
 
 def make_embedder(spec: EmbeddingSpec) -> ItemEmbedder:
     """Instantiate the embedder a spec names, validating its parameters."""
-    cls: type[ItemEmbedder] = component_class(EMBEDDERS, spec.kind, "embedding kind")
+    cls = EMBEDDERS.get(spec.kind)
     return cls(**spec.params())
 
 
