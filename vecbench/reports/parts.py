@@ -184,7 +184,7 @@ class PartedTable:
         lengths = [chunk.num_rows for chunk in chunks]
         table = pa.concat_tables(
             [chunk.replace_schema_metadata(None) for chunk in chunks], promote_options="permissive"
-        )
+        ).combine_chunks()  # one chunk per column: converting thousands of 1-row chunks is slow
         frame = conform(table.to_pandas(types_mapper=_PANDAS.get), self.columns)
         if frame.empty:
             return frame
