@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -148,6 +149,22 @@ def test_a_locked_folder_is_refused_naming_the_holder_and_a_killed_holder_leaves
         holder.wait()
     with RunLock(out):  # the kernel dropped the dead holder's lock: nothing stale to clean up
         pass
+
+
+def test_wait_takes_the_folder_once_the_holder_is_gone(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(tmp_path)], stdout=subprocess.PIPE, env=env, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    killer = threading.Timer(0.5, os.kill, (holder.pid, signal.SIGKILL))
+    killer.start()
+    started = time.monotonic()
+    with RunLock(tmp_path, wait=True):
+        waited = time.monotonic() - started
+    holder.wait()
+    killer.join()
+    assert waited >= 0.4
 
 
 CONCURRENT: dict[str, Any] = {

