@@ -188,7 +188,11 @@ def cmd_results_show(args: argparse.Namespace) -> int:
         raise VecbenchError(
             f"no results in {args.dir}: expected {store.results_path}; run 'vecbench run CONFIG --out {args.dir}'"
         )
-    print(format_results(store.read(), pareto=args.pareto))
+    from vecbench.reports.constraints import constraints_from
+    from vecbench.reports.resultset import read_config
+
+    objective = constraints_from(read_config(store.out_dir)).objective
+    print(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective))
     return EXIT_OK
 
 

@@ -134,6 +134,7 @@ def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
         return Markup("")
     cells = {(str(r["cohort"]), str(r["retrieval"])): _num(r["value"]) for _, r in chosen.iterrows()}
     cohorts = sorted({c for c, _ in cells})
+
     def ranked(cohort: str, config: str) -> float:  # a cohort without requests cannot be the worst
         value = cells.get((cohort, config), math.nan)
         return value if math.isfinite(value) else math.inf
