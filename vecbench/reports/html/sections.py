@@ -435,5 +435,37 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
 ]
 
 
+def _present(rs: ResultSet) -> dict[str, bool]:
+    """Which sections this result set has anything for; the others are hidden (and named once)."""
+    sweep = not rs.frame.empty
+    return {
+        "overview": True,
+        "pareto": sweep,
+        "best": sweep,
+        "latency": sweep,
+        "costs": sweep,
+        "filters": has_filtered_rows(rs.frame),
+        "recommendation": not rs.pipeline.empty,
+        "failed": not rs.failed().empty or bool(pipeline_failures(rs.pipeline)),
+        "points": sweep,
+        "environment": bool(rs.environment),
+    }
+
+
 def build_sections(rs: ResultSet, ctx: ReportContext) -> list[Section]:
-    return [Section(key, title, make(rs, ctx)) for key, title, make in SECTIONS]
+    """The sections this result set has content for, recommendation metrics first when it holds
+    only pipeline results; the overview names the sections left out."""
+    present = _present(rs)
+    order = list(SECTIONS)
+    if rs.frame.empty and not rs.pipeline.empty:
+        order.sort(key=lambda entry: entry[0] != "recommendation")
+    shown = [(key, title, make) for key, title, make in order if present.get(key, True)]
+    hidden = [title for key, title, _ in SECTIONS if not present.get(key, True)]
+    sections = [Section(key, title, make(rs, ctx)) for key, title, make in shown]
+    if hidden:
+        at = next((i for i, section in enumerate(sections) if section.id == "overview"), 0)
+        first = sections[at]
+        sections[at] = Section(
+            first.id, first.title, first.body + note("Not in this result set: " + ", ".join(hidden) + ".")
+        )
+    return sections
