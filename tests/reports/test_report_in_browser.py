@@ -26,7 +26,7 @@ VISIBLE = """(() => {
     sections: [...document.querySelectorAll('section')].map(s => [s.id, seen(s)]),
     plots: [...document.querySelectorAll('svg.plot')].map(p => [p.dataset.plot, seen(p), p.querySelectorAll('path,use').length]),
     scripts: document.scripts.length,
-    overflow: document.documentElement.scrollWidth - window.innerWidth,
+    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     text: document.body.innerText,
   });
 })()"""

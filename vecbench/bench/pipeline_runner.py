@@ -543,7 +543,9 @@ def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:
     made = [make_strategy(spec) for spec in specs]
     labels = [strategy.label() for strategy in made]
     return [
-        label if labels.count(label) == 1 else f"{label}({' '.join(f'{k}={v}' for k, v in strategy.params.items())})"
+        label
+        if labels.count(label) == 1
+        else f"{label}({' '.join(f'{k}={v}' for k, v in strategy.params.items())})"
         for label, strategy in zip(labels, made, strict=True)
     ]
 

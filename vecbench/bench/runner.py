@@ -261,7 +261,11 @@ class Runner:
         )
 
     def _measured(
-        self, results: list[QueryDone], dataset: Dataset, truth: GroundTruth, query: QueryPoint | FilteredPoint
+        self,
+        results: list[QueryDone],
+        dataset: Dataset,
+        truth: GroundTruth,
+        query: QueryPoint | FilteredPoint,
     ) -> dict[str, Any]:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
@@ -270,7 +274,9 @@ class Runner:
         if isinstance(query, FilteredPoint):
             fi = query.filter_index
             metrics = {
-                **pooled_filtered_metrics(raws, dataset, self.plan.truths[fi], self.plan.actives[fi], self.config.k),
+                **pooled_filtered_metrics(
+                    raws, dataset, self.plan.truths[fi], self.plan.actives[fi], self.config.k
+                ),
                 "strategy": results[-1].strategy,  # what ran: auto reports its choice
             }
         else:

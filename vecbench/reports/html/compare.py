@@ -22,7 +22,7 @@ from vecbench.reports.frontier import speed_column
 from vecbench.reports.html.context import ReportContext, colours_for
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.page import render_page
-from vecbench.reports.html.plots import overlay_chart, point_name
+from vecbench.reports.html.plots import LINEAR, PlotOptions, overlay_chart, point_name
 from vecbench.reports.html.report import BuiltReport, subtitle_for, write_text
 from vecbench.reports.html.sections import SECTIONS, Section
 from vecbench.reports.resultset import ResultSet, load_result_set
@@ -169,13 +169,18 @@ def _flatten(env: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def build_comparison(a_dir: str | Path, b_dir: str | Path, output: str | Path | None = None) -> BuiltReport:
+def build_comparison(
+    a_dir: str | Path,
+    b_dir: str | Path,
+    output: str | Path | None = None,
+    options: PlotOptions = LINEAR,
+) -> BuiltReport:
     """Write the side-by-side report of A and B (default A/compare-<B folder name>.html)."""
     started = time.perf_counter()
     a, b = load_result_set(a_dir), load_result_set(b_dir)
     colours = colours_for(a.frame, b.frame)
-    ctx_a = ReportContext(colours, constraints_from(a.config))
-    ctx_b = ReportContext(colours, constraints_from(b.config))
+    ctx_a = ReportContext(colours, constraints_from(a.config), options, a.out_dir)
+    ctx_b = ReportContext(colours, constraints_from(b.config), options, b.out_dir)
     label_a, label_b = f"A: {a.name} ({a.out_dir})", f"B: {b.name} ({b.out_dir})"
     sections = [
         Section("differences", "Differences (B vs A)", differences(a, b, colours)),

@@ -67,10 +67,10 @@ def byte_size(value: float) -> str:
 
 
 def scale_axis(ax: Axes, which: str, values: Sequence[float], log: bool, fmt: Format = number) -> None:
-    """A log scale with 1-2-5 ticks when the values span over a factor 4, else a linear one with
-    at most six ticks: no crowded minor labels on a narrow log range (p99.9 latencies)."""
+    """A log scale with 1-2-5 ticks when the values span over a decade, else a linear one with at
+    most six ticks: no crowded minor labels on a narrow log range (p99.9 latencies)."""
     finite = [v for v in values if math.isfinite(v) and v > 0]
-    wide = bool(finite) and max(finite) / min(finite) > 4
+    wide = bool(finite) and max(finite) / min(finite) > 10
     axis = ax.xaxis if which == "x" else ax.yaxis
     if log and wide:
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
@@ -103,6 +103,14 @@ def logit_recall(value: float, resolution: float) -> float:
     return min(max(value, half), 1 - half)
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """A title that fits above a plot: the middle of a long one (a dataset path) elided."""
+    if len(text) <= limit:
+        return text
+    keep = (limit - 1) // 2
+    return text[:keep] + "…" + text[-keep:]
+
+
 @dataclass
 class Chart:
     """One matplotlib figure with one axes; ``point`` adds a marker that carries hover text."""
@@ -120,7 +128,7 @@ class Chart:
         with rc_context(RC):
             self.figure = Figure(figsize=(self.width / DPI, self.height / DPI), dpi=DPI, layout="constrained")
             self.ax = self.figure.add_subplot()
-        self.ax.set_title(self.title, loc="left", fontsize=11, fontweight="bold")
+        self.ax.set_title(shorten(self.title), loc="left", fontsize=11, fontweight="bold")
         self.ax.grid(True, color="#e3e3e3", linewidth=0.8)
         self.ax.set_axisbelow(True)
 

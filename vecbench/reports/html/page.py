@@ -66,7 +66,7 @@ span.delta { display: block; font-size: 11px; color: var(--muted); }
 .warn-text { color: #b42318; }
 td.scope-all { font-weight: 600; }
 .muted { color: var(--muted); }
-.side { flex: 1 1 320px; min-width: 0; max-width: 640px; }
+.side { flex: 1 1 360px; min-width: 360px; max-width: 640px; overflow-x: auto; }
 .side h4 { margin: 0 0 4px; font-size: 13px; color: var(--muted); }
 .side td:first-child { white-space: nowrap; }
 .compare { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }

@@ -76,6 +76,9 @@ class PlotOptions:
         return [logit_recall(v, _resolution(frame)) for v in values]
 
 
+LINEAR = PlotOptions()  # the default: recall on a linear axis
+
+
 def _resolution(frame: pd.DataFrame) -> float:
     """The smallest recall step: one neighbour of one query."""
     sizes = pd.to_numeric(frame["n_queries"], errors="coerce") * pd.to_numeric(frame["k"], errors="coerce")
@@ -99,7 +102,7 @@ def pareto_chart(
     colours: Mapping[str, str],
     title: str,
     speed: str = "qps",
-    axes: PlotOptions = PlotOptions(),
+    axes: PlotOptions = LINEAR,
     out_dir: Path | None = None,
 ) -> Chart | None:
     """Recall against throughput (``speed``: QPS, or queries per CPU-second), a colour per adapter,
@@ -108,7 +111,7 @@ def pareto_chart(
     ok = usable(group, speed)
     if ok.empty:
         return None
-    chart = Chart("pareto", title, 860, 440)
+    chart = Chart("pareto", title, 820, 440)
     ax = chart.ax
     ok = ok.assign(_x=axes.recall(ok), _y=throughput(ok, speed))
     for label in sorted(ok["label"].unique()):
@@ -182,7 +185,7 @@ def _sweep_lines(
 
 
 def latency_charts(
-    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = PlotOptions()
+    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = LINEAR
 ) -> list[Chart]:
     """Single-query latency percentiles against recall, one chart per percentile."""
     charts = []
@@ -190,7 +193,7 @@ def latency_charts(
         ok = _usable(group, "recall", column)
         if ok.empty:
             continue
-        chart = Chart(f"latency-{name}", f"{name} latency vs recall · {title}", 660, 380)
+        chart = Chart(f"latency-{name}", f"{name} latency vs recall · {title}", 620, 360)
         _sweep_lines(chart, ok, column, colours, axes)
         recall_axis(chart.ax, "x", axes.logit)
         scale_axis(chart.ax, "y", list(ok[column].astype(float)), log=True)
@@ -206,7 +209,7 @@ def _mib(value: float) -> str:
 
 
 def cost_charts(
-    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = PlotOptions()
+    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = LINEAR
 ) -> list[Chart]:
     """Build time and index size (MiB) against recall: one bar per build point spanning the recall
     its query points reach, with a dot at the highest."""
@@ -218,7 +221,7 @@ def cost_charts(
         ok = _usable(group, "recall", column)
         if ok.empty:
             continue
-        chart = Chart(name, f"{label} vs recall · {title}", 660, 380)
+        chart = Chart(name, f"{label} vs recall · {title}", 620, 360)
         labelled: set[str] = set()
         values = []
         for _, build in ok.groupby("build_key", sort=False):
@@ -246,7 +249,7 @@ def cost_charts(
 
 
 def filter_charts(
-    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = PlotOptions()
+    group: pd.DataFrame, colours: Mapping[str, str], title: str, axes: PlotOptions = LINEAR
 ) -> list[Chart]:
     """Recall and p99 latency against the measured pass-rate: colour per adapter, marker per strategy."""
     ok = _usable(group, "recall", "pass_rate")
@@ -339,7 +342,7 @@ def overlay_chart(
     colours: Mapping[str, str],
     title: str,
     speed: str = "qps",
-    axes: PlotOptions = PlotOptions(),
+    axes: PlotOptions = LINEAR,
 ) -> Chart | None:
     """Several result sets' per-adapter frontiers on one recall/speed chart: colour per adapter,
     line style and marker per result set (named in the legend)."""

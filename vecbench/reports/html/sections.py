@@ -372,6 +372,7 @@ POINT_COLUMNS: list[tuple[str, str, str]] = [
     ("recall", "recall", "{:.4f}"),
     ("recall_ids", "recall (ids)", "{:.4f}"),
     ("qps", "QPS", "{:,.0f}"),
+    ("cpu_ms_per_query", "CPU ms/q", "{:.4g}"),
     ("latency_p50_ms", "p50 ms", "{:.4g}"),
     ("latency_p95_ms", "p95 ms", "{:.4g}"),
     ("latency_p99_ms", "p99 ms", "{:.4g}"),
