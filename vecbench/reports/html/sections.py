@@ -172,7 +172,7 @@ def pareto(rs: ResultSet, ctx: ReportContext) -> Markup:
         f"Each dot is one query point; y is {'wall-clock QPS' if speed == 'qps' else axis}. Lines join "
         "each adapter's frontier (no other point of the adapter has both higher recall and higher "
         "speed); bars show each frontier point's measured range. The dashed black line and ringed points "
-        "are the frontier over all adapters, listed beside the plot; 'within noise' marks a point beaten "
+        "are the frontier over all adapters, listed below the plot; 'within noise' marks a point beaten "
         "by less than the measured noise. Hover a point for its parameters."
     )
     parts: list[Markup] = [_one_repeat(rs)]
@@ -199,10 +199,11 @@ def pareto(rs: ResultSet, ctx: ReportContext) -> Markup:
             "div",
             tag("h4", f"frontier over all adapters, by recall and {speed_title(speed)}"),
             table(["adapter", "parameters", "recall", "CPU ms/q", "QPS", "frontier"], rows, name="frontier"),
-            class_="side",
+            class_="below",
         )
         parts.append(tag("h3", _title(dataset, k)))
-        parts.append(tag("div", ctx.add(chart, f"{slug(dataset)}-k{k}"), side, class_="plots"))
+        parts.append(ctx.add(chart, f"{slug(dataset)}-k{k}"))
+        parts.append(side)
     return intro + (join(parts) if len(parts) > 1 else note("no finished points in this result set"))
 
 
@@ -257,6 +258,7 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
         "points meeting",
     ]
     rows = []
+    leaders = {(c.dataset, c.k): c.row for c in choices if c.scope == "all adapters"}
     for choice in choices:
         row = choice.row
         where = [Cell(choice.dataset), cell(choice.k)] if several else []
@@ -277,7 +279,7 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
                 _bytes(row["index_bytes"]),
                 cell(row["build_s"]),
                 cell(row["cpu_ms_per_query"], "{:.3g}"),
-                _versus(choice),
+                _versus(choice, leaders.get((choice.dataset, choice.k)), constraints.objective),
                 cell(choice.candidates),
             ]
         )
@@ -293,13 +295,21 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
     return intro + _one_repeat(rs) + table(headers, rows, sortable=True, name="best") + join(equivalent)
 
 
-def _versus(choice: Choice) -> Cell:
-    """'best', 'equivalent' (within noise of the best) or 'worse' for one scope's best point."""
+def _versus(choice: Choice, leader: pd.Series | None, objective: str) -> Cell:
+    """'best', 'equivalent' (within noise of the best) or 'worse' (with the ratio of the two
+    objective values) for one scope's best point."""
     if choice.scope == "all adapters":
         extra = f", {len(choice.equivalent)} equivalent" if choice.equivalent else ""
         return Cell(f"best{extra}", None, "ok")
     if choice.versus == "equivalent":
         return Cell("equivalent", None, "ok", "its measured range overlaps the best's")
+    if choice.versus == "worse" and leader is not None and choice.row is not None:
+        try:
+            ratio = float(choice.row[objective]) / float(leader[objective])
+        except (TypeError, ValueError, ZeroDivisionError):
+            ratio = float("nan")
+        if ratio == ratio and ratio > 0:
+            return Cell(f"worse ({max(ratio, 1 / ratio):.2g}x)", None, "muted")
     return Cell(choice.versus or "-", None, "ok" if choice.versus == "best" else "muted")
 
 
