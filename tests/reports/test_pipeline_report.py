@@ -11,6 +11,7 @@ from mlflow import MlflowClient
 
 from tests.reports.test_html_report import outline
 from vecbench.reports.html import build_report
+from vecbench.reports.html.recommendation import summary_header
 from vecbench.reports.mlflow_sync import local_store_uri, sync_result_set
 from vecbench.reports.pipeline_store import PipelineStore
 
@@ -60,8 +61,8 @@ def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple
     ]
     # each significant cell in the full matrix, and again where the summary (configurations as rows) shows it
     summary = page.rows["recommendation-summary"]
-    columns = {name if " " in name else f"final {name}" for name in summary[0][1:]}
-    again = significant[(significant["stage"] + " " + significant["metric"]).isin(columns)]
+    titles = [summary_header(str(r["stage"]), str(r["metric"])) for _, r in significant.iterrows()]
+    again = significant[[title in summary[0][1:] for title in titles]]
     assert [r[0] for r in summary[1:]] == configs
     assert len(coloured) == len(significant) + len(again) > 0  # the popularity baseline is clearly worse
     plots = {attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"}

@@ -71,8 +71,11 @@ def value_cell(row: pd.Series | None) -> Cell:
     delta = _num(row.get("delta"))
     if math.isfinite(delta):
         low, high = _num(row.get("delta_low")), _num(row.get("delta_high"))
-        interval = f" [{low:+.4f}, {high:+.4f}]" if math.isfinite(low) and math.isfinite(high) else ""
-        text = join([f"{value:.4g}", tag("span", f"Δ {delta:+.4f}{interval}", class_="delta")])
+        interval = f"[{low:+.4f}, {high:+.4f}]" if math.isfinite(low) and math.isfinite(high) else ""
+        spans = [tag("span", f"Δ {delta:+.4f}", class_="delta")]
+        if interval:  # on a line of its own, so a column is as narrow as its widest number
+            spans.append(tag("span", interval, class_="delta"))
+        text = join([f"{value:.4g}", *spans])
     return Cell(text, value, judged(row))
 
 
@@ -132,6 +135,13 @@ def broken(rows: pd.DataFrame, configs: list[str]) -> set[str]:
     return out
 
 
+def summary_header(stage: str, metric: str) -> str:
+    """'ndcg@10' (final lists), 'candidate_recall@40', 'retrieval p50 ms': short column titles."""
+    if stage == "final" or metric.startswith("candidate_recall"):
+        return metric
+    return f"{stage} {metric.removeprefix('latency_').replace('_ms', ' ms')}"
+
+
 def _summary(rows: pd.DataFrame, configs: list[str], bad: set[str]) -> Markup:
     """Configurations as rows, the headline metrics as columns (final lists, candidate recall,
     retrieval latency): the table a reader compares configurations in."""
@@ -163,10 +173,7 @@ def _summary(rows: pd.DataFrame, configs: list[str], bad: set[str]) -> Markup:
                 found = Cell(found.text, found.sort, None)
             line.append(found)
         lines.append(line)
-    headers = [
-        "configuration",
-        *(metric if stage == "final" else f"{stage} {metric}" for stage, metric in metrics),
-    ]
+    headers = ["configuration", *(summary_header(stage, metric) for stage, metric in metrics)]
     return tag("div", table(headers, lines, sortable=True, name="recommendation-summary"), class_="scroll")
 
 
