@@ -98,12 +98,20 @@ def _mlflow_line(sink: Any) -> str:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from vecbench.reports.html import build_comparison, build_report
+    from vecbench.reports.html import PlotOptions, build_comparison, build_leaderboard, build_report
 
+    options = PlotOptions(logit=args.recall_axis == "logit")
+    if args.compare and len(args.dir) > 1:
+        raise VecbenchError(
+            "--compare takes one result set beside it: 'vecbench report A --compare B', "
+            "or 'vecbench report A B C ...' for a leaderboard"
+        )
     if args.compare:
-        built = build_comparison(args.dir, args.compare, args.output)
+        built = build_comparison(args.dir[0], args.compare, args.output, options)
+    elif len(args.dir) > 1:
+        built = build_leaderboard(args.dir, args.output, options)
     else:
-        built = build_report(args.dir, args.output)
+        built = build_report(args.dir[0], args.output, options)
     print(_report_line(built))
     return EXIT_OK
 
@@ -199,7 +207,11 @@ def cmd_results_show(args: argparse.Namespace) -> int:
         raise VecbenchError(
             f"no results in {args.dir}: expected {store.results_path}; run 'vecbench run CONFIG --out {args.dir}'"
         )
-    print(format_results(store.read(), pareto=args.pareto))
+    from vecbench.reports.constraints import constraints_from
+    from vecbench.reports.resultset import read_config
+
+    objective = constraints_from(read_config(store.out_dir)).objective
+    print(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective))
     return EXIT_OK
 
 
@@ -315,10 +327,23 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report",
         help="write the HTML report of a result set",
-        description="Write one self-contained HTML report (default OUT/report.html).",
+        description=(
+            "Write one self-contained HTML report (default OUT/report.html); with several result sets, "
+            "one leaderboard and frontier chart across them (default FIRST/leaderboard.html)."
+        ),
     )
-    report.add_argument("dir", help="an output directory of 'vecbench run'")
+    report.add_argument(
+        "dir",
+        nargs="+",
+        help="an output directory of 'vecbench run'; two or more: one leaderboard and frontier chart of all",
+    )
     report.add_argument("--compare", metavar="OTHER", help="a second output directory to show side by side")
+    report.add_argument(
+        "--recall-axis",
+        choices=("linear", "logit"),
+        default="linear",
+        help="logit spreads out recall 0.9-0.999, where choices are made (default: linear)",
+    )
     report.add_argument("--output", help="where to write the HTML file")
     report.set_defaults(handler=cmd_report)
 

@@ -94,7 +94,11 @@ def check_logged(client: MlflowClient, experiment: str, out: Path, tmp: Path) ->
 
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"config.yaml", "results.parquet", "environment.json", "report.html", "plots"} <= names
-    assert any(a.path.endswith("pareto.svg") for a in client.list_artifacts(parent.info.run_id, "plots"))
+    pareto = next(
+        a.path for a in client.list_artifacts(parent.info.run_id, "plots") if a.path.endswith("pareto.svg")
+    )
+    figure = Path(client.download_artifacts(parent.info.run_id, pareto, str(tmp))).read_text()
+    assert "<dc:title>Matplotlib v" in figure and figure.startswith("<?xml")  # the report's own figure
     copy = Path(client.download_artifacts(parent.info.run_id, "report.html", str(tmp)))
     assert copy.read_bytes() == (out / "report.html").read_bytes()
 

@@ -11,6 +11,7 @@ from mlflow import MlflowClient
 
 from tests.reports.test_html_report import outline
 from vecbench.reports.html import build_report
+from vecbench.reports.html.recommendation import summary_header
 from vecbench.reports.mlflow_sync import local_store_uri, sync_result_set
 from vecbench.reports.pipeline_store import PipelineStore
 
@@ -58,10 +59,17 @@ def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple
         & (frame["significant"].fillna(False).astype(bool))
         & ((frame["stage"] == "final") | frame["metric"].str.startswith(("candidate_recall", "latency")))
     ]
-    assert len(coloured) == len(significant) > 0  # the popularity baseline is clearly worse
+    # each significant cell in the full matrix, and again where the summary (configurations as rows) shows it
+    summary = page.rows["recommendation-summary"]
+    titles = [summary_header(str(r["stage"]), str(r["metric"])) for _, r in significant.iterrows()]
+    again = significant[[title in summary[0][1:] for title in titles]]
+    assert [r[0] for r in summary[1:]] == configs
+    assert len(coloured) == len(significant) + len(again) > 0  # the popularity baseline is clearly worse
     plots = {attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"}
     assert {"delta-ndcg@10", "delta-recall@20"} <= plots
-    assert len(page.rows["cohorts"]) > 2 and len(page.rows["drift"]) > 1
+    assert len(page.rows["cohorts"]) == len(configs) + 1 and len(page.rows["drift"]) > 1
+    ids = [attrs.get("id") for tag, attrs in page.tags if tag == "section"]
+    assert ids[0] == "recommendation" and "pareto" not in ids  # only pipeline rows: its metrics first
     failures = page.rows["failed"][1:]
     assert (
         len(failures) == 1 and failures[0][0].startswith("faulty") and "injected failure" in failures[0][-1]
@@ -120,3 +128,24 @@ def test_a_cohort_without_requests_is_never_the_worst() -> None:
     )
     shown = format_pipeline(frame)
     assert "medium 0.1000" in shown and "cold" not in shown
+
+
+def test_a_broken_configuration_is_never_green() -> None:
+    """A configuration whose relevance is about 0 gets no green cell, even where it is 'better'
+    (lower latency, higher coverage) than exact retrieval."""
+    from vecbench.reports.html.recommendation import _matrix, broken, value_cell
+
+    def row(retrieval: str, metric: str, value: float, stage: str = "final") -> dict[str, object]:
+        return {"retrieval": retrieval, "stage": stage, "metric": metric, "cohort": "all", "value": value,
+                "delta": value - 0.3, "delta_low": -0.31, "delta_high": -0.29, "higher_is_better": True}  # fmt: skip
+
+    rows = pd.DataFrame(
+        [row("exact", "ndcg@10", 0.3), row("zero", "ndcg@10", 0.001), row("fine", "ndcg@10", 0.29)]
+    )
+    assert broken(rows, ["exact", "zero", "fine"]) == {"zero"}
+    wider = {**row("zero", "coverage@10", 0.9), "delta": 0.2, "delta_low": 0.1, "delta_high": 0.3}
+    rows = pd.concat([rows, pd.DataFrame([wider])], ignore_index=True)
+    assert value_cell(rows.iloc[-1]).cls == "better"  # judged alone its coverage would be green
+    configs = ["exact", "zero", "fine"]
+    assert 'class="better"' in str(_matrix(rows, configs, set()))
+    assert 'class="better"' not in str(_matrix(rows, configs, broken(rows, configs)))

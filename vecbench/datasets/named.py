@@ -64,7 +64,9 @@ def movielens_100k(spec: DatasetSpec) -> RawVectors:
     """Movies (base) and users (queries) embedded by SVD of the ratings, with item attributes and seen lists."""
     if spec.path is None:
         raise ConfigError("dataset 'movielens-100k' is not bundled; set path: to the ml-100k folder")
-    folder = resolve_path(spec.path)  # "${VECBENCH_SHARED_DATA}/movielens-100k" as the pipeline configs write it
+    folder = resolve_path(
+        spec.path
+    )  # "${VECBENCH_SHARED_DATA}/movielens-100k" as the pipeline configs write it
     options = resolve_params("movielens-100k", MOVIELENS_OPTIONS, spec.options)
     attributes = read_item_attributes(folder)
     ratings = read_ratings(folder)

@@ -116,7 +116,9 @@ def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, Value]:
         whole = ba.exposure(top, int(ctx.catalogue.max()) + 1)[None, ctx.catalogue]
         for name, row_wise in ba.CATALOGUE_METRICS.items():
             value = float(row_wise(whole, ctx.catalogue.size)[0])
-            out[(stage, f"{name}@{k}", "all")] = CatalogueValue(value, top, ba.on_catalogue(row_wise, ctx.catalogue))
+            out[(stage, f"{name}@{k}", "all")] = CatalogueValue(
+                value, top, ba.on_catalogue(row_wise, ctx.catalogue)
+            )
         out[(stage, f"novelty@{k}", "all")] = ba.novelty(top, ctx.item_users, ctx.n_train_users)
         out[(stage, f"intra_list_diversity@{k}", "all")] = ba.intra_list_diversity(top, ctx.unit_vectors)
         out[(stage, f"long_tail_share@{k}", "all")] = ba.long_tail_share(top, ctx.head)

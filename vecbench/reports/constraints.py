@@ -1,14 +1,19 @@
 """The user's constraints from the config, and the best points of a result set that meet them.
 
-The report's "best configuration" table answers questions such as "highest QPS with
+The report's "best configuration" table answers questions such as "lowest CPU time per query with
 recall@10 >= 0.95, p99 <= 5 ms and an index under 2 GB". Limits left out are not applied; the
 objective's direction (higher or lower is better) comes from the metrics catalog.
+
+The default objective is CPU time per query, not wall-clock QPS: on a shared machine QPS named three
+different winners in three unchanged reruns, CPU time the same one. Points whose objective interval
+(``reports.noise``) overlaps the best's are "equivalent": a rerun could put any of them first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import pandas as pd
@@ -16,8 +21,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vecbench.errors import ConfigError
 from vecbench.metrics.catalog import METRICS
+from vecbench.reports.noise import Interval, intervals
 
-Objective = Literal["qps", "latency_p50_ms", "latency_p99_ms", "index_bytes", "build_s", "recall"]
+Objective = Literal[
+    "cpu_ms_per_query", "qps", "latency_p50_ms", "latency_p99_ms", "index_bytes", "build_s", "recall"
+]
 
 
 class Constraints(BaseModel):
@@ -33,7 +41,10 @@ class Constraints(BaseModel):
     p99_ms_max: float | None = Field(default=None, gt=0, description="p99 single-query latency, ms")
     memory_bytes_max: float | None = Field(default=None, gt=0, description="index size in bytes")
     build_s_max: float | None = Field(default=None, gt=0, description="index build time in seconds")
-    objective: Objective = "qps"
+    objective: Objective = Field(
+        default="cpu_ms_per_query",
+        description="what the best point is best at; CPU time per query moves least under load",
+    )
 
     def limits(self) -> list[tuple[str, str, float]]:
         """(column, comparison, bound) for each limit that is set."""
@@ -70,13 +81,22 @@ def constraints_from(config: Mapping[str, Any] | None) -> Constraints:
 
 @dataclass(frozen=True)
 class Choice:
-    """The best point for one (dataset, k) and scope ('all adapters' or one label), or why none."""
+    """The best point for one (dataset, k) and scope ('all adapters' or one label), or why none.
+
+    ``interval`` is the best point's objective interval; ``equivalent`` (scope 'all adapters') the
+    other passing points whose interval overlaps it, best first; ``versus`` (a label's scope) is
+    'best' when this label holds the overall best, 'equivalent' when its best's interval overlaps
+    the overall best's, else 'worse' ('' when either is missing).
+    """
 
     dataset: str
     k: int
     scope: str
     row: pd.Series | None
     candidates: int
+    interval: Interval | None = None
+    equivalent: tuple[pd.Series, ...] = ()
+    versus: str = ""
 
 
 def meets(frame: pd.DataFrame, constraints: Constraints) -> pd.Series:
@@ -88,25 +108,60 @@ def meets(frame: pd.DataFrame, constraints: Constraints) -> pd.Series:
     return mask.fillna(False).astype(bool)
 
 
-def best_choices(frame: pd.DataFrame, constraints: Constraints) -> list[Choice]:
-    """For each dataset and k: the best point overall, then the best point of each label."""
+def best_choices(frame: pd.DataFrame, constraints: Constraints, out_dir: Path | None = None) -> list[Choice]:
+    """For each dataset and k: the best point overall, then the best point of each label.
+
+    ``out_dir`` (the result set's folder) gives the raw samples for the objective's intervals;
+    without it every interval is the point's value, so only exact ties are equivalent."""
     if frame.empty:
         return []
     info = METRICS[constraints.objective]
     ok = frame[meets(frame, constraints)].copy()
     ok["_objective"] = pd.to_numeric(ok[constraints.objective], errors="coerce").astype("float64")
     ok = ok.dropna(subset=["_objective"])
+    bounds = intervals(ok, out_dir, constraints.objective)
+    ok["_low"], ok["_high"] = bounds["low"], bounds["high"]
     choices: list[Choice] = []
     for key, group in frame.groupby(["dataset", "k"], sort=True):
         dataset, k = str(key[0]), int(cast(int, key[1]))
         passing = ok[(ok["dataset"] == dataset) & (ok["k"] == k)]
         ordered = passing.sort_values("_objective", ascending=not info.higher_is_better, kind="stable")
-        choices.append(Choice(dataset, k, "all adapters", _first(ordered), len(ordered)))
+        best = _interval(ordered)
+        equivalent = tuple(
+            _clean(row)
+            for _, row in ordered.iloc[1:].iterrows()
+            if best is not None and _row_interval(row).overlaps(best)
+        )
+        choices.append(Choice(dataset, k, "all adapters", _first(ordered), len(ordered), best, equivalent))
         for label in sorted(group["label"].dropna().unique()):
             mine = ordered[ordered["label"] == label]
-            choices.append(Choice(dataset, k, str(label), _first(mine), len(mine)))
+            own = _interval(mine)
+            versus = ""
+            if own is not None and best is not None:
+                versus = (
+                    "best"
+                    if mine.index[0] == ordered.index[0]
+                    else "equivalent"
+                    if own.overlaps(best)
+                    else "worse"
+                )
+            choices.append(Choice(dataset, k, str(label), _first(mine), len(mine), own, (), versus))
     return choices
 
 
+def _row_interval(row: pd.Series) -> Interval:
+    low, high = float(row["_low"]), float(row["_high"])
+    value = float(row["_objective"])
+    return Interval(low if low == low else value, high if high == high else value)
+
+
+def _interval(frame: pd.DataFrame) -> Interval | None:
+    return None if frame.empty else _row_interval(frame.iloc[0])
+
+
+def _clean(row: pd.Series) -> pd.Series:
+    return row.drop(labels=["_objective", "_low", "_high"])
+
+
 def _first(frame: pd.DataFrame) -> pd.Series | None:
-    return None if frame.empty else frame.drop(columns="_objective").iloc[0]
+    return None if frame.empty else _clean(frame.iloc[0])

@@ -366,10 +366,14 @@ def summary_metrics(rs: ResultSet) -> dict[str, float]:
         status = rs.pipeline.groupby("point_key")["status"].agg(lambda s: bool((s == "ok").all()))
         summary["pipeline_configurations_ok"] = float(status.sum())
         summary["pipeline_configurations_failed"] = float((~status).sum())
-    choices = [c for c in best_choices(rs.frame, constraints_from(rs.config)) if c.scope == "all adapters"]
+    choices = [
+        c
+        for c in best_choices(rs.frame, constraints_from(rs.config), rs.out_dir)
+        if c.scope == "all adapters"
+    ]
     if len(choices) == 1 and choices[0].row is not None:
         row = choices[0].row
-        for column in ("recall", "qps", "latency_p99_ms", "index_bytes"):
+        for column in ("recall", "qps", "cpu_ms_per_query", "latency_p99_ms", "index_bytes"):
             number = finite_number(row.get(column))
             if number is not None:
                 summary[f"best_{column}"] = number

@@ -18,13 +18,13 @@ from markupsafe import Markup
 
 from vecbench.metrics.catalog import METRICS
 from vecbench.reports.constraints import constraints_from
+from vecbench.reports.frontier import speed_column
 from vecbench.reports.html.context import ReportContext, colours_for
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.page import render_page
-from vecbench.reports.html.plots import overall_frontier, point_name, tip
+from vecbench.reports.html.plots import LINEAR, PlotOptions, overlay_chart, point_name
 from vecbench.reports.html.report import BuiltReport, subtitle_for, write_text
 from vecbench.reports.html.sections import SECTIONS, Section
-from vecbench.reports.html.svg import Axis, Chart, LegendEntry, Point
 from vecbench.reports.resultset import ResultSet, load_result_set
 
 MATCH = ["dataset", "k", "label", "build_params", "query_params"]
@@ -134,39 +134,17 @@ def _status(value: Any) -> Cell:
 
 
 def _overlays(a: ResultSet, b: ResultSet, colours: dict[str, str]) -> list[Markup]:
-    """Per dataset and k, both sets' frontiers on one recall/QPS chart: A solid, B dashed."""
+    """Per dataset and k, both sets' frontiers on one recall/speed chart: A solid, B dashed."""
     out: list[Markup] = []
     frame = pd.concat([a.ok().assign(_side="A"), b.ok().assign(_side="B")], ignore_index=True)
     if frame.empty:
         return out
+    speed = speed_column(constraints_from(a.config).objective, frame)
     for (dataset, k), group in frame.groupby(["dataset", "k"], sort=True):
-        usable = group[pd.to_numeric(group["qps"], errors="coerce") > 0]
-        if usable.empty:
-            continue
-        chart = Chart(
-            Axis.fit("recall", usable["recall"].astype(float)),
-            Axis.fit("queries per second", usable["qps"].astype(float), log=True),
-            f"frontiers, A solid and B dashed · {dataset}, k={k}",
-            "compare-pareto",
-            width=760,
-            height=420,
-        )
-        for label in sorted(usable["label"].unique()):
-            for side in ("B", "A"):  # A drawn last, small and filled, inside B's hollow squares
-                mine = usable[(usable["label"] == label) & (usable["_side"] == side)]
-                front = overall_frontier(mine) if not mine.empty else mine
-                pts = [Point(r["recall"], r["qps"], f"{side}: " + tip(r)) for _, r in front.iterrows()]
-                chart.line(pts, colours[label], 1.8, dashed=side == "B")
-                if side == "A":
-                    chart.points(pts, colours[label], "circle", size=3.5)
-                else:
-                    chart.points(pts, "#ffffff", "square", size=5.5, ring=colours[label])
-        chart.legend = [
-            *(LegendEntry(label, colours[label]) for label in sorted(usable["label"].unique())),
-            LegendEntry("A: solid line, dots", "#444"),
-            LegendEntry("B: dashed line, squares", "#444", dashed=True),
-        ]
-        out.append(tag("figure", chart.render(), class_="plot-box"))
+        sides = [(side, group[group["_side"] == side]) for side in ("A", "B")]
+        chart = overlay_chart(sides, colours, f"frontiers, A solid and B dashed · {dataset}, k={k}", speed)
+        if chart is not None:
+            out.append(tag("figure", chart.render(), class_="plot-box"))
     return out
 
 
@@ -191,13 +169,18 @@ def _flatten(env: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def build_comparison(a_dir: str | Path, b_dir: str | Path, output: str | Path | None = None) -> BuiltReport:
+def build_comparison(
+    a_dir: str | Path,
+    b_dir: str | Path,
+    output: str | Path | None = None,
+    options: PlotOptions = LINEAR,
+) -> BuiltReport:
     """Write the side-by-side report of A and B (default A/compare-<B folder name>.html)."""
     started = time.perf_counter()
     a, b = load_result_set(a_dir), load_result_set(b_dir)
     colours = colours_for(a.frame, b.frame)
-    ctx_a = ReportContext(colours, constraints_from(a.config))
-    ctx_b = ReportContext(colours, constraints_from(b.config))
+    ctx_a = ReportContext(colours, constraints_from(a.config), options, a.out_dir)
+    ctx_b = ReportContext(colours, constraints_from(b.config), options, b.out_dir)
     label_a, label_b = f"A: {a.name} ({a.out_dir})", f"B: {b.name} ({b.out_dir})"
     sections = [
         Section("differences", "Differences (B vs A)", differences(a, b, colours)),

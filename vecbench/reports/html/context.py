@@ -6,23 +6,28 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import cast
 
 import pandas as pd
 from markupsafe import Markup
 
 from vecbench.reports.constraints import Constraints
+from vecbench.reports.html.figure import Chart, colour_for
 from vecbench.reports.html.markup import tag
-from vecbench.reports.html.svg import Chart, colour_for
+from vecbench.reports.html.plots import PlotOptions
 
 
 @dataclass
 class ReportContext:
-    """What every section shares: a colour per adapter label, the constraints, and the plots
-    drawn so far (kept so they can also be saved as separate SVG files)."""
+    """What every section shares: a colour per adapter label, the constraints, how plots are drawn,
+    the result set's folder (for raw samples) and the plots drawn so far (kept so they can also be
+    saved as separate SVG files and logged to MLflow)."""
 
     colours: dict[str, str]
     constraints: Constraints
+    options: PlotOptions = field(default_factory=PlotOptions)
+    out_dir: Path | None = None
     plots: dict[str, Markup] = field(default_factory=dict)
 
     def add(self, chart: Chart, where: str) -> Markup:

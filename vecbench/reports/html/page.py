@@ -45,7 +45,7 @@ section h3 { margin: 14px 0 6px; font-size: 14px; color: var(--muted); font-weig
 .card-detail { color: var(--muted); font-size: 12.5px; overflow-wrap: anywhere; }
 .plots { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 figure.plot-box { margin: 0; border: 1px solid var(--line); border-radius: 6px; overflow: hidden;
-  max-width: 100%; }
+  max-width: 100%; width: fit-content; }
 svg.plot { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12.5px; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eaeef2; text-align: left; vertical-align: top; }
@@ -66,8 +66,9 @@ span.delta { display: block; font-size: 11px; color: var(--muted); }
 .warn-text { color: #b42318; }
 td.scope-all { font-weight: 600; }
 .muted { color: var(--muted); }
-.side { flex: 1 1 320px; min-width: 0; max-width: 640px; }
-.side h4 { margin: 0 0 4px; font-size: 13px; color: var(--muted); }
+.side { flex: 1 1 360px; min-width: 360px; max-width: 640px; overflow-x: auto; }
+.below { margin-top: 10px; overflow-x: auto; }
+.below h4, .side h4 { margin: 0 0 4px; font-size: 13px; color: var(--muted); }
 .side td:first-child { white-space: nowrap; }
 .compare { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 .compare > div { min-width: 0; overflow-x: auto; }

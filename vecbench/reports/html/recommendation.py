@@ -71,12 +71,15 @@ def value_cell(row: pd.Series | None) -> Cell:
     delta = _num(row.get("delta"))
     if math.isfinite(delta):
         low, high = _num(row.get("delta_low")), _num(row.get("delta_high"))
-        interval = f" [{low:+.4f}, {high:+.4f}]" if math.isfinite(low) and math.isfinite(high) else ""
-        text = join([f"{value:.4g}", tag("span", f"Δ {delta:+.4f}{interval}", class_="delta")])
+        interval = f"[{low:+.4f}, {high:+.4f}]" if math.isfinite(low) and math.isfinite(high) else ""
+        spans = [tag("span", f"Δ {delta:+.4f}", class_="delta")]
+        if interval:  # on a line of its own, so a column is as narrow as its widest number
+            spans.append(tag("span", interval, class_="delta"))
+        text = join([f"{value:.4g}", *spans])
     return Cell(text, value, judged(row))
 
 
-def _matrix(rows: pd.DataFrame, configs: list[str]) -> Markup:
+def _matrix(rows: pd.DataFrame, configs: list[str], bad: set[str]) -> Markup:
     """Metric rows (final stage for quality, every stage for latency) × configuration columns."""
     picked = rows[
         (rows["cohort"] == "all")
@@ -98,10 +101,80 @@ def _matrix(rows: pd.DataFrame, configs: list[str]) -> Markup:
     )
     cells = {(str(r["stage"]), str(r["metric"]), str(r["retrieval"])): r for _, r in picked.iterrows()}
     for stage, metric in keys:
-        lines.append(
-            [Cell(metric), Cell(stage), *(value_cell(cells.get((stage, metric, c))) for c in configs)]
+        shown = [value_cell(cells.get((stage, metric, c))) for c in configs]
+        shown = [
+            Cell(v.text, v.sort, None) if c in bad and v.cls == "better" else v
+            for c, v in zip(configs, shown, strict=True)
+        ]
+        lines.append([Cell(metric), Cell(stage), *shown])
+    return tag(
+        "details",
+        tag("summary", f"every metric and stage ({len(lines)} rows × {len(configs)} configurations)"),
+        tag("div", table(["metric", "stage", *configs], lines, name="recommendation"), class_="scroll"),
+    )
+
+
+BROKEN_FRACTION = 0.1  # below this share of exact retrieval's relevance a configuration is broken
+
+
+def broken(rows: pd.DataFrame, configs: list[str]) -> set[str]:
+    """Configurations that plainly do not work: first ndcg or candidate recall under a tenth of
+    exact retrieval's (recall about 0). None of their cells is ever shown green."""
+    out = set()
+    heads = [
+        *_headlines(rows)[:1],
+        *sorted(m for m in set(rows["metric"]) if str(m).startswith("candidate_recall")),
+    ]
+    for metric in heads:
+        chosen = rows[(rows["metric"] == metric) & (rows["cohort"] == "all")]
+        values = {str(r["retrieval"]): _num(r["value"]) for _, r in chosen.iterrows()}
+        reference = values.get("exact", math.nan)
+        if not math.isfinite(reference) or reference <= 0:
+            continue
+        out |= {c for c in configs if values.get(c, math.inf) < BROKEN_FRACTION * reference}
+    return out
+
+
+def summary_header(stage: str, metric: str) -> str:
+    """'ndcg@10' (final lists), 'candidate_recall@40', 'retrieval p50 ms': short column titles."""
+    if stage == "final" or metric.startswith("candidate_recall"):
+        return metric
+    return f"{stage} {metric.removeprefix('latency_').replace('_ms', ' ms')}"
+
+
+def _summary(rows: pd.DataFrame, configs: list[str], bad: set[str]) -> Markup:
+    """Configurations as rows, the headline metrics as columns (final lists, candidate recall,
+    retrieval latency): the table a reader compares configurations in."""
+    metrics = [
+        ("final", m)
+        for m in sorted({str(m) for m in rows["metric"]}, key=metric_order)
+        if m.split("@")[0] in ("ndcg", "recall")
+    ]
+    metrics += [
+        ("retrieval", m) for m in sorted({str(m) for m in rows["metric"]}) if m.startswith("candidate_recall")
+    ]
+    metrics += [("retrieval", "latency_p50_ms")]
+    cells = {
+        (str(r["stage"]), str(r["metric"]), str(r["retrieval"])): r
+        for _, r in rows[rows["cohort"] == "all"].iterrows()
+    }
+    lines = []
+    for config in configs:
+        name = Cell(
+            config,
+            None,
+            "worse-text" if config in bad else None,
+            "broken: relevance about 0" if config in bad else None,
         )
-    return tag("div", table(["metric", "stage", *configs], lines, name="recommendation"), class_="scroll")
+        line = [name]
+        for stage, metric in metrics:
+            found = value_cell(cells.get((stage, metric, config)))
+            if config in bad and found.cls == "better":
+                found = Cell(found.text, found.sort, None)
+            line.append(found)
+        lines.append(line)
+    headers = ["configuration", *(summary_header(stage, metric) for stage, metric in metrics)]
+    return tag("div", table(headers, lines, sortable=True, name="recommendation-summary"), class_="scroll")
 
 
 def _headlines(rows: pd.DataFrame) -> list[str]:
@@ -112,7 +185,7 @@ def _headlines(rows: pd.DataFrame) -> list[str]:
     return [*ndcg[:1], *recall[-1:]]
 
 
-def _deltas(rows: pd.DataFrame, metric: str, configs: list[str]) -> list[Delta]:
+def _deltas(rows: pd.DataFrame, metric: str, configs: list[str], bad: set[str]) -> list[Delta]:
     chosen = rows[(rows["stage"] == "final") & (rows["cohort"] == "all") & (rows["metric"] == metric)]
     by_name = {str(r["retrieval"]): r for _, r in chosen.iterrows()}
     items = []
@@ -121,6 +194,8 @@ def _deltas(rows: pd.DataFrame, metric: str, configs: list[str]) -> list[Delta]:
         if row is None or not math.isfinite(_num(row.get("delta"))):
             continue
         verdict = judged(row)
+        if name in bad and verdict == "better":
+            verdict = None
         colour = BETTER if verdict == "better" else WORSE if verdict == "worse" else NEUTRAL
         items.append(
             Delta(name, _num(row["delta"]), _num(row.get("delta_low")), _num(row.get("delta_high")), colour)
@@ -134,15 +209,16 @@ def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
         return Markup("")
     cells = {(str(r["cohort"]), str(r["retrieval"])): _num(r["value"]) for _, r in chosen.iterrows()}
     cohorts = sorted({c for c, _ in cells})
+
     def ranked(cohort: str, config: str) -> float:  # a cohort without requests cannot be the worst
         value = cells.get((cohort, config), math.nan)
         return value if math.isfinite(value) else math.inf
 
     worst = {c: min(cohorts, key=lambda k: ranked(k, c)) for c in configs}
     lines = []
-    for cohort in cohorts:
-        line = [Cell(cohort)]
-        for config in configs:
+    for config in configs:
+        line = [Cell(config)]
+        for cohort in cohorts:
             value = cells.get((cohort, config), math.nan)
             shown = "-" if not math.isfinite(value) else f"{value:.4f}"
             line.append(
@@ -156,7 +232,7 @@ def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
     return join(
         [
             tag("h4", f"{metric} by cohort (final lists); the worst cohort of each configuration in red"),
-            table(["cohort", *configs], lines, name="cohorts"),
+            tag("div", table(["configuration", *cohorts], lines, name="cohorts"), class_="scroll"),
         ]
     )
 
@@ -201,9 +277,13 @@ def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
         experiment, k = str(key[0]), str(key[1])
         where = f"{experiment}, k_candidates={k}"
         configs = configurations(rows)
+        bad = broken(rows, configs)
         parts.append(tag("h3", where))
-        parts.append(_matrix(rows, configs))
-        charts = [delta_chart(_deltas(rows, metric, configs), metric, where) for metric in _headlines(rows)]
+        parts.append(_summary(rows, configs, bad))
+        parts.append(_matrix(rows, configs, bad))
+        charts = [
+            delta_chart(_deltas(rows, metric, configs, bad), metric, where) for metric in _headlines(rows)
+        ]
         drawn = [ctx.add(chart, f"{slug(experiment)}-kc{k}") for chart in charts if chart is not None]
         if drawn:
             parts.append(tag("div", *drawn, class_="plots"))

@@ -18,6 +18,7 @@ from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import constraints_from
 from vecbench.reports.html.context import ReportContext, colours_for, groups
 from vecbench.reports.html.page import render_page
+from vecbench.reports.html.plots import LINEAR, PlotOptions
 from vecbench.reports.html.sections import build_sections
 from vecbench.reports.resultset import ResultSet, load_result_set
 from vecbench.reports.sinks import ResultSink, RunContext
@@ -80,11 +81,13 @@ def write_plots(out_dir: Path, plots: dict[str, Markup]) -> tuple[Path, ...]:
     return tuple(written)
 
 
-def build_report(out_dir: str | Path, output: str | Path | None = None) -> BuiltReport:
+def build_report(
+    out_dir: str | Path, output: str | Path | None = None, options: PlotOptions = LINEAR
+) -> BuiltReport:
     """Read OUT and write its report (default OUT/report.html) and plot files; never runs anything."""
     started = time.perf_counter()
     rs = load_result_set(out_dir)
-    context = ReportContext(colours_for(rs.frame), constraints_from(rs.config))
+    context = ReportContext(colours_for(rs.frame), constraints_from(rs.config), options, rs.out_dir)
     sections = build_sections(rs, context)
     html = render_page(f"vecbench report · {rs.name}", subtitle_for(rs), sections)
     path = Path(output) if output else rs.out_dir / REPORT_FILE

@@ -16,19 +16,20 @@ import pandas as pd
 from markupsafe import Markup
 
 from vecbench.reports.constraints import Choice, Constraints, best_choices
+from vecbench.reports.frontier import WITHIN_NOISE, frontier, speed_column, speed_title
 from vecbench.reports.html.context import ReportContext, groups, slug
+from vecbench.reports.html.figure import byte_size, number
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.plots import (
     compact_params,
     cost_charts,
     filter_charts,
     latency_charts,
-    overall_frontier,
     pareto_chart,
     point_name,
 )
 from vecbench.reports.html.recommendation import pipeline_failures, recommendation
-from vecbench.reports.html.svg import byte_size, number
+from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
 from vecbench.reports.resultset import ResultSet
 
 FILTER_COLUMNS = ("filter", "pass_rate", "strategy", "short_result_frac", "overfetch_mean")
@@ -48,7 +49,7 @@ def _title(dataset: str, k: int) -> str:
 def _charts(rs: ResultSet, ctx: ReportContext, draw: Callable[..., Any], empty: str) -> Markup:
     parts: list[Markup] = []
     for dataset, k, group in groups(rs.frame):
-        found = draw(group, ctx.colours, _title(dataset, k))
+        found = draw(group, ctx.colours, _title(dataset, k), ctx.options)
         charts = [c for c in (found if isinstance(found, list) else [found]) if c is not None]
         where = f"{slug(dataset)}-k{k}"
         if charts:
@@ -78,7 +79,7 @@ def overview(rs: ResultSet, ctx: ReportContext) -> Markup:
         cards.append(_card("points", f"{ok} measured", f"{failed} failed" if failed else "none failed"))
     if not rs.pipeline.empty:
         cards.append(_pipeline_card(rs))
-    for choice in best_choices(frame, ctx.constraints):
+    for choice in best_choices(frame, ctx.constraints, ctx.out_dir):
         if choice.scope == "all adapters":
             cards.append(_best_card(choice, ctx.constraints))
     machine = env.get("cpu_model") or "unknown CPU"
@@ -139,48 +140,77 @@ def _best_card(choice: Choice, constraints: Constraints) -> Markup:
     if choice.row is None:
         return _card(f"best · {where}", "no point meets the constraints", constraints.describe(), "card warn")
     row = choice.row
+    tied = f" · {len(choice.equivalent)} other(s) equivalent within noise" if choice.equivalent else ""
     return _card(
         f"best · {where}",
-        f"{row['label']} · {number(float(row['qps']))} QPS at recall {float(row['recall']):.3f}",
+        f"{row['label']} · {_objective_text(row, constraints)} at recall {float(row['recall']):.3f}",
         f"{compact_params(row['build_params'])} | {compact_params(row['query_params'])} · "
-        f"p99 {float(row['latency_p99_ms']):.3g} ms · {constraints.describe()}",
+        f"{number(float(row['qps']))} QPS · p99 {float(row['latency_p99_ms']):.3g} ms · "
+        f"{constraints.describe()}{tied}",
         "card good",
     )
+
+
+def _objective_text(row: pd.Series, constraints: Constraints) -> str:
+    value = float(row[constraints.objective])
+    if constraints.objective == "cpu_ms_per_query":
+        return f"{value:.3g} CPU ms/query"
+    if constraints.objective == "qps":
+        return f"{number(value)} QPS"
+    if constraints.objective == "index_bytes":
+        return byte_size(value)
+    return f"{constraints.objective} {value:.4g}"
 
 
 # ---- plots ------------------------------------------------------------------------------------
 
 
 def pareto(rs: ResultSet, ctx: ReportContext) -> Markup:
+    speed = speed_column(ctx.constraints.objective, rs.frame)
+    axis = "queries per CPU-second (1 / CPU time per query, which waiting for the CPU does not inflate)"
     intro = note(
-        "Each dot is one query point; lines join each adapter's frontier (no other point of the "
-        "adapter has both higher recall and higher QPS). The dashed black line and ringed points are "
-        "the frontier over all adapters, listed beside the plot. Hover a point for its parameters."
+        f"Each dot is one query point; y is {'wall-clock QPS' if speed == 'qps' else axis}. Lines join "
+        "each adapter's frontier (no other point of the adapter has both higher recall and higher "
+        "speed); bars show each frontier point's measured range. The dashed black line and ringed points "
+        "are the frontier over all adapters, listed below the plot; 'within noise' marks a point beaten "
+        "by less than the measured noise. Hover a point for its parameters."
     )
-    parts: list[Markup] = []
+    parts: list[Markup] = [_one_repeat(rs)]
     for dataset, k, group in groups(rs.frame):
-        chart = pareto_chart(group, ctx.colours, _title(dataset, k))
+        chart = pareto_chart(group, ctx.colours, _title(dataset, k), speed, ctx.options, ctx.out_dir)
         if chart is None:
             continue
-        ok = group[(group["status"] == "ok") & group["recall"].notna() & (group["qps"] > 0)]
         rows = [
             [
                 Cell(str(r["label"])),
                 Cell(f"{compact_params(r['build_params'])} | {compact_params(r['query_params'])}"),
                 cell(r["recall"], "{:.4f}"),
+                cell(r["cpu_ms_per_query"], "{:.3g}"),
                 cell(r["qps"], "{:,.0f}"),
+                Cell(
+                    "≈ within noise" if r["frontier"] == WITHIN_NOISE else "yes",
+                    None,
+                    "muted" if r["frontier"] == WITHIN_NOISE else None,
+                ),
             ]
-            for _, r in overall_frontier(ok).sort_values("recall", ascending=False).iterrows()
+            for _, r in frontier(group, speed, None, ctx.out_dir).iterrows()
         ]
-        frontier = tag(
+        side = tag(
             "div",
-            tag("h4", "frontier over all adapters"),
-            table(["adapter", "parameters", "recall", "QPS"], rows, name="frontier"),
-            class_="side",
+            tag("h4", f"frontier over all adapters, by recall and {speed_title(speed)}"),
+            table(["adapter", "parameters", "recall", "CPU ms/q", "QPS", "frontier"], rows, name="frontier"),
+            class_="below",
         )
         parts.append(tag("h3", _title(dataset, k)))
-        parts.append(tag("div", ctx.add(chart, f"{slug(dataset)}-k{k}"), frontier, class_="plots"))
-    return intro + (join(parts) if parts else note("no finished points in this result set"))
+        parts.append(ctx.add(chart, f"{slug(dataset)}-k{k}"))
+        parts.append(side)
+    return intro + (join(parts) if len(parts) > 1 else note("no finished points in this result set"))
+
+
+def _one_repeat(rs: ResultSet) -> Markup:
+    if not single_repeat(rs.frame):
+        return Markup("")
+    return tag("p", tag("strong", "Noise: "), ONE_REPEAT_WARNING + ".", class_="warn-text")
 
 
 def latency(rs: ResultSet, ctx: ReportContext) -> Markup:
@@ -200,7 +230,7 @@ def costs(rs: ResultSet, ctx: ReportContext) -> Markup:
 
 def best(rs: ResultSet, ctx: ReportContext) -> Markup:
     constraints = ctx.constraints
-    choices = best_choices(rs.frame, constraints)
+    choices = best_choices(rs.frame, constraints, ctx.out_dir)
     if not choices:
         return note("no points in this result set")
     intro = tag(
@@ -209,7 +239,9 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
         tag("code", "constraints"),
         " section): ",
         tag("strong", constraints.describe()),
-        ". Memory means the index size.",
+        ". Memory means the index size. A point is ",
+        tag("em", "equivalent"),
+        " when its objective's measured range overlaps the best's: a rerun could put it first.",
     )
     several = len({(c.dataset, c.k) for c in choices}) > 1
     headers = [
@@ -221,16 +253,19 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
         "p99 ms",
         "index",
         "build s",
+        "CPU ms/q",
+        "vs best",
         "points meeting",
     ]
     rows = []
+    leaders = {(c.dataset, c.k): c.row for c in choices if c.scope == "all adapters"}
     for choice in choices:
         row = choice.row
         where = [Cell(choice.dataset), cell(choice.k)] if several else []
         among = Cell(choice.scope, None, "scope-all" if choice.scope == "all adapters" else None)
         if row is None:
             rows.append(
-                [*where, among, Cell("none meets the constraints", None, "muted"), *[Cell("-")] * 5, cell(0)]
+                [*where, among, Cell("none meets the constraints", None, "muted"), *[Cell("-")] * 7, cell(0)]
             )
             continue
         rows.append(
@@ -243,10 +278,39 @@ def best(rs: ResultSet, ctx: ReportContext) -> Markup:
                 cell(row["latency_p99_ms"]),
                 _bytes(row["index_bytes"]),
                 cell(row["build_s"]),
+                cell(row["cpu_ms_per_query"], "{:.3g}"),
+                _versus(choice, leaders.get((choice.dataset, choice.k)), constraints.objective),
                 cell(choice.candidates),
             ]
         )
-    return intro + table(headers, rows, sortable=True, name="best")
+    equivalent = [
+        tag(
+            "p",
+            tag("strong", f"Equivalent to the best · {_title(c.dataset, c.k)}: "),
+            ", ".join(point_name(r) for r in c.equivalent),
+        )
+        for c in choices
+        if c.scope == "all adapters" and c.equivalent
+    ]
+    return intro + _one_repeat(rs) + table(headers, rows, sortable=True, name="best") + join(equivalent)
+
+
+def _versus(choice: Choice, leader: pd.Series | None, objective: str) -> Cell:
+    """'best', 'equivalent' (within noise of the best) or 'worse' (with the ratio of the two
+    objective values) for one scope's best point."""
+    if choice.scope == "all adapters":
+        extra = f", {len(choice.equivalent)} equivalent" if choice.equivalent else ""
+        return Cell(f"best{extra}", None, "ok")
+    if choice.versus == "equivalent":
+        return Cell("equivalent", None, "ok", "its measured range overlaps the best's")
+    if choice.versus == "worse" and leader is not None and choice.row is not None:
+        try:
+            ratio = float(choice.row[objective]) / float(leader[objective])
+        except (TypeError, ValueError, ZeroDivisionError):
+            ratio = float("nan")
+        if ratio == ratio and ratio > 0:
+            return Cell(f"worse ({max(ratio, 1 / ratio):.2g}x)", None, "muted")
+    return Cell(choice.versus or "-", None, "ok" if choice.versus == "best" else "muted")
 
 
 def _bytes(value: Any) -> Cell:
@@ -318,6 +382,7 @@ POINT_COLUMNS: list[tuple[str, str, str]] = [
     ("recall", "recall", "{:.4f}"),
     ("recall_ids", "recall (ids)", "{:.4f}"),
     ("qps", "QPS", "{:,.0f}"),
+    ("cpu_ms_per_query", "CPU ms/q", "{:.4g}"),
     ("latency_p50_ms", "p50 ms", "{:.4g}"),
     ("latency_p95_ms", "p95 ms", "{:.4g}"),
     ("latency_p99_ms", "p99 ms", "{:.4g}"),
@@ -381,5 +446,37 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
 ]
 
 
+def _present(rs: ResultSet) -> dict[str, bool]:
+    """Which sections this result set has anything for; the others are hidden (and named once)."""
+    sweep = not rs.frame.empty
+    return {
+        "overview": True,
+        "pareto": sweep,
+        "best": sweep,
+        "latency": sweep,
+        "costs": sweep,
+        "filters": has_filtered_rows(rs.frame),
+        "recommendation": not rs.pipeline.empty,
+        "failed": not rs.failed().empty or bool(pipeline_failures(rs.pipeline)),
+        "points": sweep,
+        "environment": bool(rs.environment),
+    }
+
+
 def build_sections(rs: ResultSet, ctx: ReportContext) -> list[Section]:
-    return [Section(key, title, make(rs, ctx)) for key, title, make in SECTIONS]
+    """The sections this result set has content for, recommendation metrics first when it holds
+    only pipeline results; the overview names the sections left out."""
+    present = _present(rs)
+    order = list(SECTIONS)
+    if rs.frame.empty and not rs.pipeline.empty:
+        order.sort(key=lambda entry: entry[0] != "recommendation")
+    shown = [(key, title, make) for key, title, make in order if present.get(key, True)]
+    hidden = [title for key, title, _ in SECTIONS if not present.get(key, True)]
+    sections = [Section(key, title, make(rs, ctx)) for key, title, make in shown]
+    if hidden:
+        at = next((i for i, section in enumerate(sections) if section.id == "overview"), 0)
+        first = sections[at]
+        sections[at] = Section(
+            first.id, first.title, first.body + note("Not in this result set: " + ", ".join(hidden) + ".")
+        )
+    return sections
