@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vecbench.bench.config import IndexEntry, StrategySpec
 from vecbench.config_errors import read_yaml, validation_message
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError
+from vecbench.pipeline.baselines import BaselineSpec, make_baseline
 from vecbench.pipeline.embeddings.base import EmbeddingSpec
 from vecbench.pipeline.reranking import RerankSpec
 from vecbench.pipeline.scoring import ScorerSpec
@@ -93,9 +94,29 @@ class PipelineConfig(BaseModel):
     retrieval: RetrievalSpec = RetrievalSpec()
     scorer: ScorerSpec = ScorerSpec()
     rerank: list[RerankSpec] = Field(default_factory=list)
-    baselines: list[Literal["popularity"]] = Field(default=["popularity"])
+    baselines: list[BaselineSpec] = Field(
+        default_factory=lambda: [BaselineSpec(kind="popularity")],
+        description="popularity, recent_popularity, itemknn, ease: a name or {kind: NAME, ...}",
+    )
     evaluation: EvaluationSpec = EvaluationSpec()
     drift: DriftSpec | None = DriftSpec()
+
+
+    @field_validator("baselines", mode="before")
+    @classmethod
+    def _baseline_names(cls, value: Any) -> Any:
+        """A bare name is ``{kind: NAME}``."""
+        if isinstance(value, list):
+            return [{"kind": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_baselines(self) -> PipelineConfig:
+        labels = [make_baseline(spec).label for spec in self.baselines]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"baselines: {', '.join(twice)} appear(s) twice; give each entry other parameters")
+        return self
 
 
 def is_pipeline_config(path: str | Path) -> bool:

@@ -45,6 +45,7 @@ from vecbench.metrics.drift import neighbour_stability
 from vecbench.metrics.filtered import overfetch_mean, short_result_fraction
 from vecbench.metrics.recsys_catalog import describe
 from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
+from vecbench.pipeline.baselines import BaselineData, baseline_candidates, fitted_baseline
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
 from vecbench.pipeline.embeddings.checks import check_vectors
 from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
@@ -53,7 +54,6 @@ from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import (
     Candidates,
     exact_strategy,
-    popularity_candidates,
     retrieve,
 )
 from vecbench.pipeline.scoring import Scorer, make_scorer
@@ -218,13 +218,14 @@ class PipelineRunner:
                 key = Identity("exact", "exact", {}, {}, "exact-subset", "exact-subset")
                 self._emit(key, k, found, lists, reference[k], None, ctx)
                 bar.update(1)
-            for baseline in config.baselines:
+            for spec in config.baselines:
+                generator = fitted_baseline(spec, BaselineData(replay.train, replay.log))
+                scored = generator.params["score"]
                 for k in config.retrieval.k_candidates:
-                    found = popularity_candidates(
-                        ctx.counts, replay.requests.history_items, k, self.stage.rule
-                    )
-                    lists = run_stages(found, inputs, None, [], self.list_length)
-                    key = Identity(baseline, baseline, {}, {}, baseline, baseline)
+                    found = baseline_candidates(generator, replay.requests, k, self.stage.rule)
+                    lists = run_stages(found, inputs, scorer if scored else None, rerankers, self.list_length)
+                    name = generator.label
+                    key = Identity(name, spec.kind, {}, {}, name, name)
                     self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
                     bar.update(1)
             for point in points:
