@@ -13,6 +13,7 @@ retrieval of every request, on this (shared, noisy) machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from pathlib import Path
@@ -56,6 +57,7 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join([*EMBEDDINGS, *BASELINES]))
     parser.add_argument("--versus", default="svd")
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--two-tower", default="{}", help="JSON parameters for two_tower (e.g. epochs)")
     args = parser.parse_args()
     os.environ.setdefault("VECBENCH_SHARED_DATA", str(ROOT.parent / "shared" / "data"))
     config = load_pipeline_config(args.config)
@@ -75,6 +77,8 @@ def main() -> None:
             inputs = None
         else:
             spec, users = EMBEDDINGS[method]
+            if method == "two_tower":
+                spec = {**spec, **json.loads(args.two_tower)}
             embedder = make_embedder(EmbeddingSpec(**spec))
             metric = embedder.default_metric
             vectors = embedder.fit(train, metric)

@@ -18,6 +18,7 @@ from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError
 from vecbench.pipeline.baselines import BaselineSpec, make_baseline
+from vecbench.pipeline.cold_start import ColdStartSpec
 from vecbench.pipeline.embeddings.base import EmbeddingSpec
 from vecbench.pipeline.reranking import RerankSpec
 from vecbench.pipeline.scoring import ScorerSpec
@@ -48,6 +49,9 @@ class RetrievalSpec(BaseModel):
     filter_name: str | None = None
     targets: Literal["passing", "all"] = "passing"
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["post"]), min_length=1)
+    cold_start: ColdStartSpec | None = Field(
+        default=None, description="reach items without training events: {source: popularity|text, every: N}"
+    )
 
     @field_validator("k_candidates", mode="before")
     @classmethod

@@ -48,6 +48,7 @@ class BaselineData:
 
     train: InteractionLog
     log: InteractionLog
+    as_of_request: bool = False  # split.as_of: request: statistics from events before each request
 
 
 class CandidateGenerator(abc.ABC):
@@ -81,14 +82,25 @@ class CandidateGenerator(abc.ABC):
 
 
 class PopularityBaseline(CandidateGenerator):
+    """Training-log counts; under ``split.as_of: request`` the counts of every event before the request."""
+
     name: ClassVar[str] = "popularity"
 
     def fit(self, data: BaselineData) -> None:
         counts = data.train.item_counts().astype(np.float64)
         self._scores = np.where(counts > 0, counts, -np.inf)
+        self._log = data.log if data.as_of_request else None
+        self._memo: tuple[int, np.ndarray] | None = None
 
     def scores(self, requests: Requests, r: int) -> np.ndarray:
-        return self._scores
+        if self._log is None:
+            return self._scores
+        now = int(requests.time[r])
+        if self._memo is None or self._memo[0] != now:
+            end = int(np.searchsorted(self._log.timestamp, now, side="left"))  # strictly before now
+            counts = np.bincount(self._log.item[:end], minlength=self._log.n_items).astype(np.float64)
+            self._memo = (now, np.where(counts > 0, counts, -np.inf))
+        return self._memo[1]
 
 
 class RecentPopularityBaseline(CandidateGenerator):

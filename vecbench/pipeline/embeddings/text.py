@@ -119,13 +119,13 @@ class TextEmbedder(ItemEmbedder):
             items = np.flatnonzero(train.item_counts() > 0)
         end = int(train.timestamp[-1]) + 1 if train.n_events else 0
         texts = item_texts(train, items, self.fields, end)
-        vectors = self._encode(texts)
-        users = UserTexts(train, self.fields, self._encode)
+        vectors = self.encode(texts)
+        users = UserTexts(train, self.fields, self.encode)
         return ItemVectors(
             items, vectors, metric, f"all-MiniLM-L6-v2 over {'+'.join(self.fields)}", user_texts=users
         )
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of ``texts``; the same text is never encoded twice (drift refits, users)."""
         missing = sorted(set(texts) - set(self._cache))
         if missing:
