@@ -21,7 +21,8 @@ times are whole seconds, so their order within it is unknown): ``after`` (the de
 known at the request, so they join the history (seen, excluded from candidates, never targets)
 and the request is placed one second later so that its state still uses only earlier events;
 ``drop`` leaves them out of both (the default under ``leave_last_n``, where the request's time is
-its first held-out event's and its other events of that second were always neither).
+its first held-out event's and its other events of that second were always neither). ``before`` is
+``global_time`` only: under ``leave_last_n`` the held-out events share that second.
 
 ``as_of: request`` (``leave_last_n`` only): statistics (popularity, item age, the scorer's item
 features) are taken from the events strictly before each request rather than from the training
@@ -80,6 +81,11 @@ class SplitSpec(BaseModel):
         ]
         if given & wrong:
             raise ValueError(f"split kind {self.kind} does not take {', '.join(sorted(given & wrong))}")
+        if self.kind == "leave_last_n" and self.same_second == "before":
+            raise ValueError(
+                "leave_last_n takes same_second drop or after: its held-out events share the request's "
+                "second, so a request placed after it would count them in every statistic; use global_time"
+            )
         return self
 
     def same_second_rule(self) -> str:
@@ -230,11 +236,11 @@ def _leave_last_n(log: InteractionLog, spec: SplitSpec) -> Replay:
         query_time[user] = t
         held = np.arange(items.size) >= items.size - spec.n
         same = (times == t) & ~held  # the user's other events in the first target's second
-        past = (times < t) | (same if rule == "before" else False)
+        past = times < t
         chosen = held | (same if rule == "after" else False)
         targets = _new_targets(items[chosen], items[past], spec.targets_per_user)
         if past.sum() >= spec.min_history and targets.size:
-            rows.append((user, t + 1 if rule == "before" else t, 0, items[past], times[past], targets))
+            rows.append((user, t, 0, items[past], times[past], targets))
     train = log.subset(log.timestamp < query_time[log.user])
     return Replay(log, train, _requests(rows, spec), (), "leave_last_n", as_of_request=spec.as_of == "request")
 
