@@ -199,8 +199,9 @@ class EaseBaseline(_HistoryModel):
         gram = (x.T @ x).toarray()
         gram[np.diag_indices_from(gram)] += self.params["lambda"]
         with threadpool_limits(2, "blas"):
-            p = np.linalg.inv(gram)
-        weights = -p / np.diag(p)[None, :]
+            weights = np.linalg.inv(gram)
+        del gram
+        weights /= -np.diag(weights)[None, :]  # in place: the catalogue squared is the big cost
         np.fill_diagonal(weights, 0.0)
         self._set(data.train.n_items, items, weights.astype(np.float32))
 
