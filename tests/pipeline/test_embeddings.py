@@ -110,3 +110,21 @@ def test_minilm_text_embeddings_put_related_titles_together() -> None:
     assert np.allclose(np.linalg.norm(vectors.vectors, axis=1), 1.0, atol=1e-4)
     sims = vectors.vectors @ vectors.vectors.T
     assert sims[0, 1] > sims[0, 2] + 0.2
+
+
+def test_angular_on_svd_with_near_empty_items_is_warned_and_counted() -> None:
+    from vecbench.datasets.logs.split import SplitSpec, split_warnings
+
+    log = generate_log(2, n_users=60, n_items=40, events_per_user=10)
+    items = np.flatnonzero(log.item_counts() > 0)
+    vectors = np.ones((items.size, 4), dtype=np.float32)
+    vectors[:3] *= 1e-3  # three items with almost no signal
+    for metric, warned in ((Metric.ANGULAR, True), (Metric.INNER_PRODUCT, False)):
+        report = check_vectors(ItemVectors(items, vectors, metric, "svd dim=4"), log)
+        assert report.small_norm_vectors == 3
+        assert bool(report.warnings) is warned
+        assert ("3 of" in "\n".join(report.lines())) is warned
+    assert not check_vectors(ItemVectors(items, vectors, Metric.ANGULAR, "all-MiniLM"), log).warnings
+    assert split_warnings(SplitSpec()) == []
+    assert "after a request enter everything fitted" in split_warnings(SplitSpec(kind="leave_last_n"))[0]
+    assert "still enter" in split_warnings(SplitSpec(kind="leave_last_n", as_of="request"))[0]

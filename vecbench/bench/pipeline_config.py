@@ -10,13 +10,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vecbench.bench.config import IndexEntry, StrategySpec
 from vecbench.config_errors import read_yaml, validation_message
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError
+from vecbench.pipeline.baselines import BaselineSpec, make_baseline
+from vecbench.pipeline.cold_start import ColdStartSpec
 from vecbench.pipeline.embeddings.base import EmbeddingSpec
 from vecbench.pipeline.reranking import RerankSpec
 from vecbench.pipeline.scoring import ScorerSpec
@@ -47,6 +49,9 @@ class RetrievalSpec(BaseModel):
     filter_name: str | None = None
     targets: Literal["passing", "all"] = "passing"
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["post"]), min_length=1)
+    cold_start: ColdStartSpec | None = Field(
+        default=None, description="reach items without training events: {source: popularity|text, every: N}"
+    )
 
     @field_validator("k_candidates", mode="before")
     @classmethod
@@ -93,12 +98,32 @@ class PipelineConfig(BaseModel):
     retrieval: RetrievalSpec = RetrievalSpec()
     scorer: ScorerSpec = ScorerSpec()
     rerank: list[RerankSpec] = Field(default_factory=list)
-    baselines: list[Literal["popularity"]] = Field(default=["popularity"])
+    baselines: list[BaselineSpec] = Field(
+        default_factory=lambda: [BaselineSpec(kind="popularity")],
+        description="popularity, recent_popularity, itemknn, ease: a name or {kind: NAME, ...}",
+    )
     evaluation: EvaluationSpec = EvaluationSpec()
     drift: DriftSpec | None = DriftSpec()
     memory_limit_gb: float | None = Field(
         default=None, gt=0, description="address-space cap of each retrieval worker, as in experiments"
     )
+
+
+    @field_validator("baselines", mode="before")
+    @classmethod
+    def _baseline_names(cls, value: Any) -> Any:
+        """A bare name is ``{kind: NAME}``."""
+        if isinstance(value, list):
+            return [{"kind": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_baselines(self) -> PipelineConfig:
+        labels = [make_baseline(spec).label for spec in self.baselines]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"baselines: {', '.join(twice)} appear(s) twice; give each entry other parameters")
+        return self
 
 
 def is_pipeline_config(path: str | Path) -> bool:

@@ -39,7 +39,7 @@ from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets.attributes import Attributes
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.datasets.logs.registry import load_log
-from vecbench.datasets.logs.split import Replay, split_log
+from vecbench.datasets.logs.split import Replay, split_log, split_warnings
 from vecbench.errors import ConfigError, DatasetError
 from vecbench.filters.active import ActiveFilter
 from vecbench.filters.strategies.base import CheckTarget
@@ -51,12 +51,14 @@ from vecbench.metrics.drift import neighbour_stability
 from vecbench.metrics.filtered import overfetch_mean, short_result_fraction
 from vecbench.metrics.recsys_catalog import describe
 from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
+from vecbench.pipeline.baselines import BaselineData, baseline_candidates, fitted_baseline
+from vecbench.pipeline.cold_start import cold_candidates, cold_target_share
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
 from vecbench.pipeline.embeddings.checks import check_vectors
 from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
-from vecbench.pipeline.features import ItemStats
+from vecbench.pipeline.features import ItemStats, RequestStats
 from vecbench.pipeline.reranking import Reranker, make_reranker
-from vecbench.pipeline.retrieval import Candidates, load_candidates, popularity_candidates
+from vecbench.pipeline.retrieval import Candidates, load_candidates
 from vecbench.pipeline.scoring import Scorer, make_scorer
 from vecbench.pipeline.stage_filter import stage_filter_from_config
 from vecbench.pipeline.stages import StageInputs, StageLists, run_stages
@@ -236,6 +238,11 @@ class PipelineRunner:
         attributes = None if log.items.attributes is None else log.items.attributes.take(vectors.items)
         check_strategies(points, metric, vectors.dim, attributes)
         inputs = self._inputs(replay, vectors, metric)
+        cold = config.retrieval.cold_start
+        self.cold_share = cold_target_share(replay, vectors.items)
+        self.cold = None if cold is None else cold_candidates(
+            cold, replay, vectors.items, self.stage.rule, max(config.retrieval.k_candidates)
+        )  # fmt: skip
         active = self.stage.rule.active(vectors.items, replay.requests.history_items)
         if not active.mask.any():
             raise ConfigError(
@@ -289,17 +296,18 @@ class PipelineRunner:
                     raise DatasetError(
                         f"exact retrieval failed, so nothing can be compared with it: {outcome}"
                     )
-                lists = run_stages(outcome, inputs, scorer, rerankers, self.list_length)
+                lists = self._stages(outcome, inputs, scorer, rerankers, self.list_length)
                 reference[run.k] = evaluate(lists, ctx)
                 self._emit(run.identity, run.k, outcome, lists, reference[run.k], None, ctx, run.worker)
                 bar.update(1)
-            for baseline in config.baselines:
+            for spec in config.baselines:
+                generator = fitted_baseline(spec, BaselineData(replay.train, replay.log, replay.as_of_request))
+                scored = generator.params["score"]
                 for k in config.retrieval.k_candidates:
-                    found = popularity_candidates(
-                        ctx.counts, replay.requests.history_items, k, self.stage.rule
-                    )
-                    lists = run_stages(found, inputs, None, [], self.list_length)
-                    key = Identity(baseline, baseline, {}, {}, baseline, baseline)
+                    found = baseline_candidates(generator, replay.requests, k, self.stage.rule)
+                    lists = self._stages(found, inputs, scorer if scored else None, rerankers, self.list_length)
+                    name = generator.label
+                    key = Identity(name, spec.kind, {}, {}, name, name)
                     self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
                     bar.update(1)
             for point in points:
@@ -313,9 +321,20 @@ class PipelineRunner:
             bar.close()
             self.sinks.finish(completed)
         wall = time.monotonic() - started
-        return PipelineSummary(self.store.out_dir, total, failed, wall, report.lines(), self.skipped)
+        checks = [*report.lines(), *(f"warning: {w}" for w in split_warnings(config.split))]
+        if self.cold_share > 0:
+            reach = "blended in by retrieval.cold_start" if self.cold else "unreachable: set retrieval.cold_start"
+            checks.append(f"cold start: {self.cold_share:.1%} of targets have no training events ({reach})")
+        return PipelineSummary(self.store.out_dir, total, failed, wall, checks, self.skipped)
 
     # ---- setup -----------------------------------------------------------------------------
+    def _stages(self, found: Candidates, inputs: StageInputs, scorer: Scorer | None,
+                rerankers: list[Reranker], length: int) -> StageLists:  # fmt: skip
+        """Scoring and re-ranking, then the cold-start blend where the config declares one."""
+        lists = run_stages(found, inputs, scorer, rerankers, length)
+        return lists if self.cold is None else self.cold.blend(lists)
+
+
     def _finished_keys(self) -> set[str]:
         """Keys of configurations OUT already holds in full; refuses results of another config."""
         existing = self.store.read()
@@ -361,6 +380,7 @@ class PipelineRunner:
             metric=metric,
             stats=ItemStats.from_log(replay.train),
             categories=replay.log.items.categories,
+            stats_at=RequestStats(replay.log, replay.requests.time) if replay.as_of_request else None,
         )
 
     def _train(self, scorer: Scorer, train: InteractionLog, embedder: ItemEmbedder, metric: Metric) -> None:
@@ -385,6 +405,8 @@ class PipelineRunner:
             {
                 "log": log.describe(),
                 "split": replay.protocol,
+                "split_warnings": split_warnings(self.config.split),
+                "cold_target_share": self.cold_share,
                 "train_events": replay.train.n_events,
                 "requests": len(requests),
                 "requests_without_passing_target": self.dropped_requests,
@@ -429,7 +451,7 @@ class PipelineRunner:
             try:
                 if isinstance(outcome, str):
                     raise RuntimeError(outcome)
-                lists = run_stages(outcome, inputs, scorer, rerankers, self.list_length)
+                lists = self._stages(outcome, inputs, scorer, rerankers, self.list_length)
                 self._emit(
                     run.identity,
                     run.k,

@@ -69,3 +69,18 @@ def candidate_features(
     out[:, 4] = np.log1p(history_length)
     out[:, 5] = np.arange(n) / max(n, 1)
     return out
+
+
+class RequestStats:
+    """``split.as_of: request``: each request's item statistics from the whole log's events
+    strictly before its time (one computation per distinct time)."""
+
+    def __init__(self, log: InteractionLog, times: np.ndarray) -> None:
+        self.log, self.times = log, times
+        self._memo: tuple[int, ItemStats] | None = None
+
+    def __call__(self, r: int) -> ItemStats:
+        now = int(self.times[r])
+        if self._memo is None or self._memo[0] != now:
+            self._memo = (now, ItemStats.from_log(self.log.before(now)))
+        return self._memo[1]

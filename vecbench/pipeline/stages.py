@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +43,7 @@ class StageInputs:
     metric: Metric
     stats: ItemStats
     categories: Sequence[tuple[str, ...]]
+    stats_at: Callable[[int], ItemStats] | None = None  # split.as_of: request: statistics per request
 
 
 def run_stages(
@@ -74,7 +75,8 @@ def run_stages(
             else:
                 features = candidate_features(
                     inputs.user_vectors[r], items, inputs.item_vectors, inputs.rows,
-                    inputs.metric, inputs.stats, int(history_lengths[r]),
+                    inputs.metric, inputs.stats if inputs.stats_at is None else inputs.stats_at(r),
+                    int(history_lengths[r]),
                 )  # fmt: skip
                 scores = scorer.score(features)
             order = np.argsort(-scores, kind="stable")

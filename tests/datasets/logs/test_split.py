@@ -97,3 +97,66 @@ def test_bad_splits_are_refused() -> None:
         split_log(LOG, SplitSpec(min_history=10_000))
     with pytest.raises(DatasetError, match="leaves no events"):
         split_log(LOG, SplitSpec(cutoff=int(LOG.timestamp[-1]) + 10))
+
+
+def _same_second_log() -> InteractionLog:
+    from vecbench.datasets.logs.base import build_log
+
+    # user u: a@10, b@20, c@30 and d@30 (same second), e@35; user v fills the log
+    return build_log(
+        "tie", users=["u", "u", "u", "u", "u", "v", "v", "v"], items=["a", "b", "c", "d", "e", "a", "e", "b"],
+        timestamps=[10, 20, 30, 30, 35, 5, 6, 40],
+    )  # fmt: skip
+
+
+def test_same_second_decides_whether_events_at_the_request_are_history_targets_or_neither() -> None:
+    log = _same_second_log()
+    name = {i: str(log.items.ids[i]) for i in range(log.n_items)}
+    seen = {}
+    for rule in ("after", "before", "drop"):
+        replay = split_log(log, SplitSpec(cutoff=30, same_second=rule))
+        r = int(np.flatnonzero(log.user_ids[replay.requests.user] == "u")[0])
+        history = sorted(name[i] for i in replay.requests.history_items.row(r))
+        targets = sorted(name[i] for i in replay.requests.targets.row(r))
+        assert replay.requests.history_times.row(r).max() < replay.requests.time[r], "state strictly before"
+        seen[rule] = (history, targets)
+    assert seen == {
+        "after": (["a", "b"], ["c", "d", "e"]),
+        "before": (["a", "b", "c", "d"], ["e"]),
+        "drop": (["a", "b"], ["e"]),
+    }
+    # leave_last_n (n=2): d and e are held out; c shares d's second
+    with pytest.raises(ValidationError, match="leave_last_n takes same_second drop or after"):
+        SplitSpec(kind="leave_last_n", same_second="before")
+    for rule, history, targets in (("drop", ["a", "b"], ["d", "e"]), ("after", ["a", "b"], ["c", "d", "e"])):
+        replay = split_log(log, SplitSpec(kind="leave_last_n", n=2, same_second=rule))
+        r = int(np.flatnonzero(log.user_ids[replay.requests.user] == "u")[0])
+        assert sorted(name[i] for i in replay.requests.history_items.row(r)) == history, rule
+        assert sorted(name[i] for i in replay.requests.targets.row(r)) == targets, rule
+        assert "d" not in {name[i] for i in replay.train.item[replay.train.user == replay.requests.user[r]]}
+
+
+def test_as_of_request_is_only_for_leave_last_n_and_marks_the_replay() -> None:
+    with pytest.raises(ValidationError, match="as_of"):
+        SplitSpec(kind="global_time", as_of="request")
+    replay = split_log(LOG, SplitSpec(kind="leave_last_n", as_of="request"))
+    assert replay.as_of_request and not split_log(LOG, SplitSpec(kind="leave_last_n")).as_of_request
+
+
+def test_as_of_request_statistics_use_only_events_before_each_request() -> None:
+    from vecbench.pipeline.baselines import BaselineData, BaselineSpec, fitted_baseline
+    from vecbench.pipeline.features import RequestStats
+
+    replay = split_log(LOG, SplitSpec(kind="leave_last_n", as_of="request"))
+    requests = replay.requests
+    popularity = fitted_baseline(BaselineSpec(kind="popularity"), BaselineData(replay.train, LOG, True))
+    stats = RequestStats(LOG, requests.time)
+    for r in (0, len(requests) // 2, len(requests) - 1):
+        before = LOG.timestamp < requests.time[r]
+        expected = np.bincount(LOG.item[before], minlength=LOG.n_items)
+        scores = popularity.scores(requests, r)
+        np.testing.assert_array_equal(np.where(np.isfinite(scores), scores, 0), expected)
+        np.testing.assert_array_equal(stats(r).counts, expected)
+        assert stats(r).as_of <= requests.time[r]
+    leaky = fitted_baseline(BaselineSpec(kind="popularity"), BaselineData(replay.train, LOG))
+    assert not np.array_equal(leaky.scores(requests, 0), popularity.scores(requests, 0)), "the train log leaks"

@@ -14,6 +14,20 @@ and the targets are the user's next interactions at or after t. Two protocols:
   the usual protocol, which leaks popularity across users; prefer ``global_time`` to rule it out.
 
 Targets are new items for the user (items already in the history are dropped; duplicates once).
+
+``same_second`` says what the user's other events in the very second of a request are (event
+times are whole seconds, so their order within it is unknown): ``after`` (the default under
+``global_time``) treats them as after the request, so they are targets; ``before`` treats them as
+known at the request, so they join the history (seen, excluded from candidates, never targets)
+and the request is placed one second later so that its state still uses only earlier events;
+``drop`` leaves them out of both (the default under ``leave_last_n``, where the request's time is
+its first held-out event's and its other events of that second were always neither). ``before`` is
+``global_time`` only: under ``leave_last_n`` the held-out events share that second.
+
+``as_of: request`` (``leave_last_n`` only): statistics (popularity, item age, the scorer's item
+features) are taken from the events strictly before each request rather than from the training
+log, which under ``leave_last_n`` holds other users' later events. What is fitted once (the
+embedding, the scorer) still sees the training log; the replay warns about it.
 """
 
 from __future__ import annotations
@@ -47,18 +61,36 @@ class SplitSpec(BaseModel):
         default=None, ge=1, description="keep only the first targets (None: all)"
     )
     min_history: int = Field(default=1, ge=1, description="requests need at least this many past events")
+    same_second: Literal["drop", "before", "after"] | None = Field(
+        default=None,
+        description="the user's events in the request's second: drop, before (history) or after "
+        "(targets); default after under global_time, drop under leave_last_n",
+    )
+    as_of: Literal["train", "request"] = Field(
+        default="train",
+        description="leave_last_n: statistics from the training log, or from events before each request",
+    )
     max_requests: int | None = Field(default=None, ge=1, description="seeded sample of requests, for speed")
     seed: int = 0
 
     @model_validator(mode="after")
     def _protocol_fields(self) -> SplitSpec:
         given = self.model_fields_set
-        wrong = {"global_time": {"n"}, "leave_last_n": {"train_fraction", "cutoff", "replay_steps"}}[
+        wrong = {"global_time": {"n", "as_of"}, "leave_last_n": {"train_fraction", "cutoff", "replay_steps"}}[
             self.kind
         ]
         if given & wrong:
             raise ValueError(f"split kind {self.kind} does not take {', '.join(sorted(given & wrong))}")
+        if self.kind == "leave_last_n" and self.same_second == "before":
+            raise ValueError(
+                "leave_last_n takes same_second drop or after: its held-out events share the request's "
+                "second, so a request placed after it would count them in every statistic; use global_time"
+            )
         return self
+
+    def same_second_rule(self) -> str:
+        """The rule in force (the protocol's default when none is given)."""
+        return self.same_second or ("after" if self.kind == "global_time" else "drop")
 
 
 @dataclass(frozen=True)
@@ -126,6 +158,7 @@ class Replay:
     requests: Requests
     step_times: tuple[int, ...]  # global_time: cutoff, then each later window start; else ()
     protocol: str
+    as_of_request: bool = False  # statistics from events strictly before each request (leave_last_n)
 
     @property
     def cutoff(self) -> int | None:
@@ -143,6 +176,19 @@ def split_log(log: InteractionLog, spec: SplitSpec) -> Replay:
             "and a target; lower min_history or move the cutoff"
         )
     return replay
+
+
+def split_warnings(spec: SplitSpec) -> list[str]:
+    """What a reader of the results must know about the protocol (printed with every replay)."""
+    if spec.kind != "leave_last_n":
+        return []
+    fitted = "the embedding, the baselines' models and the learned scorer"
+    stats = "popularity, item ages and the scorer's item features"
+    if spec.as_of == "request":
+        return [f"leave_last_n: other users' later events still enter {fitted} "
+                f"(as_of: request keeps them out of {stats} only); global_time rules it out"]  # fmt: skip
+    return [f"leave_last_n: other users' events after a request enter everything fitted ({stats}, "
+            f"{fitted}); set split.as_of: request for the statistics, or use global_time"]  # fmt: skip
 
 
 def _global_time(log: InteractionLog, spec: SplitSpec) -> Replay:
@@ -164,15 +210,17 @@ def _global_time(log: InteractionLog, spec: SplitSpec) -> Replay:
     edges = [*bounds, int(stamps[-1]) + 1]
     rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
     by_user = _events_by_user(log)
+    rule = spec.same_second_rule()
     for step, (start, end) in enumerate(itertools.pairwise(edges)):
         active = np.unique(log.user[(stamps >= start) & (stamps < end)])
         for user in active.tolist():
             items, times = by_user[user]
-            past = times < start
-            window = (times >= start) & (times < end)
+            past = times <= start if rule == "before" else times < start
+            window = (times < end) & (times > start if rule != "after" else times >= start)
             targets = _new_targets(items[window], items[past], spec.targets_per_user)
             if past.sum() >= spec.min_history and targets.size:
-                rows.append((user, start, step, items[past], times[past], targets))
+                at = start + 1 if rule == "before" else start  # state strictly before the request
+                rows.append((user, at, step, items[past], times[past], targets))
     requests = _requests(rows, spec)
     return Replay(log, log.before(cutoff), requests, tuple(bounds), "global_time")
 
@@ -180,17 +228,21 @@ def _global_time(log: InteractionLog, spec: SplitSpec) -> Replay:
 def _leave_last_n(log: InteractionLog, spec: SplitSpec) -> Replay:
     rows: list[tuple[int, int, int, np.ndarray, np.ndarray, np.ndarray]] = []
     query_time = np.full(log.n_users, np.iinfo(np.int64).max, dtype=np.int64)
+    rule = spec.same_second_rule()
     for user, (items, times) in enumerate(_events_by_user(log)):
         if items.size <= spec.n:
             continue
         t = int(times[-spec.n])
         query_time[user] = t
+        held = np.arange(items.size) >= items.size - spec.n
+        same = (times == t) & ~held  # the user's other events in the first target's second
         past = times < t
-        targets = _new_targets(items[-spec.n :], items[past], spec.targets_per_user)
+        chosen = held | (same if rule == "after" else False)
+        targets = _new_targets(items[chosen], items[past], spec.targets_per_user)
         if past.sum() >= spec.min_history and targets.size:
             rows.append((user, t, 0, items[past], times[past], targets))
     train = log.subset(log.timestamp < query_time[log.user])
-    return Replay(log, train, _requests(rows, spec), (), "leave_last_n")
+    return Replay(log, train, _requests(rows, spec), (), "leave_last_n", as_of_request=spec.as_of == "request")
 
 
 def _events_by_user(log: InteractionLog) -> list[tuple[np.ndarray, np.ndarray]]:

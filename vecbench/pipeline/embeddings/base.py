@@ -32,6 +32,8 @@ class ItemVectors:
     metric: Metric
     description: str
     fold_in: FoldIn | None = None
+    native_users: bool = False  # the model has its own user tower: queries always come from fold_in
+    user_texts: Any = None  # text models: encodes a user's recent history as text (users: {kind: text})
 
     @property
     def dim(self) -> int:
@@ -72,6 +74,7 @@ EMBEDDERS: Registry[type[ItemEmbedder]] = Registry(
         "als": "vecbench.pipeline.embeddings.collaborative:AlsEmbedder",
         "text": "vecbench.pipeline.embeddings.text:TextEmbedder",
         "file": "vecbench.pipeline.embeddings.supplied:FileEmbedder",
+        "two_tower": "vecbench.pipeline.embeddings.two_tower:TwoTowerEmbedder",
     },
     base=ItemEmbedder,
 )

@@ -15,10 +15,12 @@ import numpy as np
 
 from vecbench.datasets.logs.base import InteractionLog
 from vecbench.errors import DatasetError
+from vecbench.indexes.base import Metric
 from vecbench.metrics.distances import pairwise_distances
 from vecbench.pipeline.embeddings.base import ItemVectors
 
 NEAR_ZERO_NORM = 1e-8
+SMALL_NORM = 0.05  # a vector this small against the median norm carries almost no signal
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class EmbeddingReport:
     duplicate_vectors: int
     mean_norm: float
     neighbours: dict[str, list[str]]
+    small_norm_vectors: int = 0  # norm below SMALL_NORM x the median (few training events)
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,7 +47,7 @@ class EmbeddingReport:
         ]
         for title, near in self.neighbours.items():
             out.append(f"  {title} -> {'; '.join(near)}")
-        return out
+        return out + [f"warning: {w}" for w in self.warnings]
 
 
 def check_vectors(
@@ -69,6 +73,14 @@ def check_vectors(
     _, first = np.unique(array, axis=0, return_index=True)
     counts = train.item_counts()
     trained = np.flatnonzero(counts > 0)
+    small = int((norms < SMALL_NORM * float(np.median(norms))).sum())
+    warnings = []
+    if small and vectors.metric is Metric.ANGULAR and vectors.description.startswith(("svd", "als")):
+        warnings.append(
+            f"angular metric on {vectors.description}: {small} of {len(norms)} items have near-empty vectors "
+            f"(norm < {SMALL_NORM:g} x the median; items with few training events), which normalising turns "
+            "into unit-length noise; prefer metric inner_product or raise min_count"
+        )
     return EmbeddingReport(
         n_vectors=int(array.shape[0]),
         dim=int(array.shape[1]),
@@ -78,6 +90,8 @@ def check_vectors(
         duplicate_vectors=int(array.shape[0] - first.size),
         mean_norm=float(norms.mean()),
         neighbours=neighbour_sample(vectors, train, counts, sample, k),
+        small_norm_vectors=small,
+        warnings=tuple(warnings),
     )
 
 
