@@ -43,12 +43,12 @@ from vecbench.indexes.registry import get_adapter_class
 from vecbench.metrics.distances import normalised
 from vecbench.metrics.drift import neighbour_stability
 from vecbench.metrics.filtered import overfetch_mean, short_result_fraction
-from vecbench.metrics.recsys_catalog import describe
-from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
+from vecbench.pipeline.comparison import TestSettings, metric_rows
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
 from vecbench.pipeline.embeddings.checks import check_vectors
-from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
+from vecbench.pipeline.evaluation import EvalContext, Key, Value, evaluate
 from vecbench.pipeline.features import ItemStats
+from vecbench.pipeline.pairs import check_pairs, compare_rows, pairs_of
 from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import (
     Candidates,
@@ -109,6 +109,7 @@ def config_fingerprint(config: PipelineConfig) -> str:
     list is left out (each configuration keys its own rows), so adding an index resumes."""
     data = config.model_dump(mode="json")
     data["retrieval"] = {k: v for k, v in data["retrieval"].items() if k not in ("indexes", "strategies")}
+    data.pop("compare", None)  # pairs are evaluated afresh from the stored lists at the end of each run
     return hashlib.blake2b(canonical_json(data).encode(), digest_size=8).hexdigest()
 
 
@@ -162,6 +163,8 @@ class PipelineRunner:
         embedder = make_embedder(config.embedding)
         metric = Metric.parse(config.metric) if config.metric else embedder.default_metric
         points = expand_points(config, metric)
+        pairs = pairs_of(config.compare)
+        check_pairs(pairs, ["exact", *config.baselines, *point_labels(points)])
         scorer = make_scorer(config.scorer)
         rerankers = [make_reranker(spec) for spec in config.rerank]
         self.list_length = max(config.evaluation.cutoffs)
@@ -184,6 +187,7 @@ class PipelineRunner:
             )
         if scorer.needs_training:
             self._train(scorer, replay.train, embedder, metric)
+        self.scorer_note = scorer.note
         ctx = EvalContext.build(
             replay.requests, replay.train, vectors.items, inputs.unit_vectors,
             config.evaluation.cutoffs, config.evaluation.beyond_k,
@@ -199,7 +203,11 @@ class PipelineRunner:
             "filter": self.stage.text,
             "filter_name": self.stage.name,
             "pass_rate": active.pass_rate(len(replay.requests)),
+            "correction": config.evaluation.correction,
+            "alpha": 1 - config.evaluation.level,
         }
+        ev = config.evaluation
+        self.tests = TestSettings(ev.bootstrap, ev.permutations, ev.level, ev.seed)
         self._prepare_output(replay, report.as_dict(), log)
 
         total = len(config.retrieval.k_candidates) * (
@@ -232,6 +240,9 @@ class PipelineRunner:
                     point, vectors, attributes, active, inputs, scorer, rerankers, ctx, reference, bar, metric
                 )
             self.store.append(self._drift_rows(embedder, replay, vectors, metric))
+            self.store.append(
+                compare_rows(pairs, self.store.read(), self.store.raw_dir, ctx, self.tests, self._pair_base)
+            )
         finally:
             bar.close()
         wall = time.monotonic() - started
@@ -287,12 +298,12 @@ class PipelineRunner:
 
     def _train(self, scorer: Scorer, train: InteractionLog, embedder: ItemEmbedder, metric: Metric) -> None:
         p = scorer.params
-        features, labels = learned_examples(
+        examples = learned_examples(
             train, embedder, metric, self.config.users, max(self.config.retrieval.k_candidates),
             p["train_fraction"], p["max_requests"], p["seed"], self.config.split,
             self.config.retrieval.exclude_seen,
         )  # fmt: skip
-        scorer.fit(features, labels)
+        scorer.fit(examples)
 
     def _prepare_output(self, replay: Replay, checks: dict[str, Any], log: InteractionLog) -> None:
         self.store.prepare()
@@ -312,6 +323,7 @@ class PipelineRunner:
                 "users": int(np.unique(requests.user).size),
                 "requests_without_user_vector": int((~self.has_vector).sum()),
                 "embedding": checks,
+                "scorer": self.scorer_note,
             }
         )
         write_raw(
@@ -396,6 +408,10 @@ class PipelineRunner:
         return failed
 
     # ---- rows --------------------------------------------------------------------------------
+    def _pair_base(self, label: str, k: int | None) -> dict[str, Any]:
+        """Identity of a comparison's rows (``compare`` pairs): the pair's label, at one k."""
+        return self._row(Identity(label, "compare", {}, {}, "compare", "compare"), k)
+
     def _key(
         self, key_label: str, build: dict[str, Any], query: dict[str, Any], k: int | None, strategy_spec: str
     ) -> str:
@@ -441,51 +457,7 @@ class PipelineRunner:
             **{f"{stage}_items": ranked for stage, ranked in lists.lists().items()},
             **{f"{stage}_latency_ns": ns for stage, ns in lists.latency_ns.items()},
         )
-        ev = self.config.evaluation
-        rows = []
-        for (stage, metric_name, cohort), value in results.items():
-            info, _ = describe(metric_name)
-            row = {
-                **base,
-                "stage": stage,
-                "metric": metric_name,
-                "cohort": cohort,
-                "higher_is_better": info.higher_is_better,
-            }
-            if isinstance(value, np.ndarray):
-                finite = np.isfinite(value)
-                row.update(
-                    value=float(value[finite].mean()) if finite.any() else float("nan"),
-                    n_requests=int(finite.sum()),
-                )
-                if reference is not None:
-                    other = reference[(stage, metric_name, cohort)]
-                    assert isinstance(other, np.ndarray)
-                    paired = paired_bootstrap(value, other, ctx.clusters, ev.bootstrap, ev.seed, ev.level)
-                    row.update(
-                        exact_value=float(np.nanmean(other[finite])) if finite.any() else float("nan"),
-                        delta=paired.delta, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
-                    )  # fmt: skip
-            elif isinstance(value, CatalogueValue):
-                row.update(value=value.value, n_requests=len(ctx.requests))
-                if reference is not None:
-                    ref = reference[(stage, metric_name, cohort)]
-                    assert isinstance(ref, CatalogueValue)
-                    paired = paired_bootstrap_statistic(
-                        value.lists, ref.lists, ctx.clusters, value.statistic, ev.bootstrap, ev.seed, ev.level
-                    )
-                    row.update(
-                        exact_value=ref.value,
-                        delta=value.value - ref.value, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
-                    )  # fmt: skip
-            else:  # latencies: timings of this machine, not a sample of users, so no interval
-                row.update(value=float(value), n_requests=len(ctx.requests))
-                if reference is not None:
-                    ref_latency = reference[(stage, metric_name, cohort)]
-                    assert not isinstance(ref_latency, np.ndarray | CatalogueValue)
-                    row.update(exact_value=ref_latency, delta=float(value) - ref_latency)
-            rows.append(row)
-        self.store.append(rows)
+        self.store.append(metric_rows(base, results, reference, ctx.clusters, self.tests))
 
     def _drift_rows(
         self, embedder: ItemEmbedder, replay: Replay, vectors: ItemVectors, metric: Metric
@@ -535,6 +507,16 @@ class PipelineRunner:
         for row in rows:
             row["point_key"] = base_key
         return rows
+
+
+def point_labels(points: list[IndexPoint]) -> list[str]:
+    """The requested label of every configuration of the index points (``compare:`` names them)."""
+    return [
+        _label(point, query, name)
+        for point in points
+        for name in strategy_names(point.strategies)
+        for query in point.query_params
+    ]
 
 
 def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:
