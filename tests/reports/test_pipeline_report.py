@@ -31,8 +31,8 @@ def test_run_prints_the_report_and_mlflow_lines(pipeline_results: tuple[Path, st
     report_line, mlflow_line = printed.strip().splitlines()[-2:]
     assert report_line.startswith(f"Report: {out / 'report.html'} (")
     assert mlflow_line.startswith(
-        "MLflow: 6 point runs: 6 created; browse them with: mlflow ui --backend-store-uri "
-    )
+        "MLflow: 7 point runs: 7 created; browse them with: mlflow ui --backend-store-uri "
+    )  # 6 configurations and the scorer check (exact/scoring vs exact/retrieval)
 
 
 def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple[Path, str]) -> None:
