@@ -11,6 +11,7 @@ from mlflow import MlflowClient
 
 from tests.reports.test_html_report import outline
 from vecbench.reports.html import build_report
+from vecbench.reports.html.recommendation import _headlines
 from vecbench.reports.mlflow_sync import local_store_uri, sync_result_set
 from vecbench.reports.pipeline_store import PipelineStore
 
@@ -52,13 +53,13 @@ def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple
     coloured = [
         attrs for tag, attrs in page.tags if tag == "td" and attrs.get("class") in ("better", "worse")
     ]
-    significant = frame[
-        (frame["status"] == "ok")
-        & (frame["cohort"] == "all")
-        & (frame["significant"].fillna(False).astype(bool))
-        & ((frame["stage"] == "final") | frame["metric"].str.startswith(("candidate_recall", "latency")))
+    flagged = frame[(frame["status"] == "ok") & (frame["cohort"] == "all") & frame["significant"].fillna(False).astype(bool)]
+    pair = flagged["adapter"] == "compare"
+    significant = flagged[
+        ~pair & ((flagged["stage"] == "final") | flagged["metric"].str.startswith(("candidate_recall", "latency")))
     ]
-    assert len(coloured) == len(significant) > 0  # the popularity baseline is clearly worse
+    pairs = flagged[pair & flagged["metric"].isin(_headlines(frame[frame["status"] == "ok"]))]  # the comparisons table
+    assert len(coloured) == len(significant) + len(pairs) and len(significant) > 0  # popularity is clearly worse
     plots = {attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"}
     assert {"delta-ndcg@10", "delta-recall@20"} <= plots
     assert len(page.rows["cohorts"]) > 2 and len(page.rows["drift"]) > 1
@@ -94,7 +95,7 @@ def test_pipeline_runs_in_mlflow(pipeline_results: tuple[Path, str], tmp_path: P
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"pipeline.parquet", "report.html", "config.yaml", "plots"} <= names
     assert math.isclose(parent.data.metrics["pipeline_configurations_failed"], 1.0)
-    assert sync_result_set(out).counts.describe() == "6 point runs: 6 already there"
+    assert sync_result_set(out).counts.describe() == "7 point runs: 7 already there"
 
 
 def test_a_cohort_without_requests_is_never_the_worst() -> None:

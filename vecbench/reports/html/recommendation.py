@@ -246,6 +246,8 @@ def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
     if frame.empty:
         return note("no recommendation runs in this result set")
     ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding")]
+    if "adapter" not in ok.columns:
+        ok = ok.assign(adapter="")
     parts: list[Markup] = [
         note(
             "Pipeline results: retrieval → scoring → re-ranking on a temporal replay. Δ is the value "
