@@ -29,8 +29,9 @@ def format_pipeline(frame: pd.DataFrame) -> str:
     """Headline relevance per configuration with deltas vs exact, candidate recall, latency, worst cohort."""
     if frame.empty:
         return "no pipeline results yet"
-    ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding") & (frame["adapter"] != "compare")]
-    pairs = frame[(frame["status"] == "ok") & (frame["adapter"] == "compare")]
+    pair = frame["adapter"] == "compare" if "adapter" in frame.columns else pd.Series(False, index=frame.index)
+    ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding") & ~pair]
+    pairs = frame[(frame["status"] == "ok") & pair]
     cutoffs = sorted({int(str(m).split("@")[1]) for m in ok["metric"] if str(m).startswith("ndcg@")})
     if not cutoffs:
         return "no pipeline results yet"
