@@ -119,8 +119,9 @@ def test_pipeline_configurations_reach_sinks_as_each_finishes(tmp_path: Path) ->
         parse_pipeline_config(PIPELINE), out, progress=False, executor=executor, sinks=[watcher]
     ).run()
     assert watcher.finished
-    # exact, popularity, then two hnswlib query points: each stored, then handed on, one by one
-    assert [count for _, count in watcher.seen] == [1, 2, 3, 4]
+    # exact, popularity, two hnswlib query points, then the scorer-vs-retrieval comparison: each
+    # stored, then handed on, one by one
+    assert [count for _, count in watcher.seen] == [1, 2, 3, 4, 5]
     # exact retrieval ran in a worker through the executor, like the index
     assert [task.adapter for task in executor.tasks] == ["exact", "hnswlib"]
     assert all(task.memory_limit_bytes == 8 * 2**30 for task in executor.tasks)

@@ -24,6 +24,7 @@ from vecbench.pipeline.retrieval import (
     retrieve,
 )
 from vecbench.pipeline.scoring import LearnedScorer, PopularityBlendScorer, ScorerSpec, make_scorer
+from vecbench.pipeline.training import TrainingSet
 
 RNG = np.random.default_rng(0)
 ITEMS = np.arange(0, 1000, 2)  # index rows map to even dense item ids
@@ -175,19 +176,42 @@ def test_category_cap_limits_each_category_and_keeps_length() -> None:
     assert out.tolist()[:3] == [0, 3, 4] and sorted(out.tolist()) == [0, 1, 2, 3, 4]
 
 
+def examples(x: np.ndarray, y: np.ndarray, per_request: int = 10) -> TrainingSet:
+    """Rows of x as requests of ``per_request`` candidates in retrieval order, one user each."""
+    n = x.shape[0] // per_request
+    x = x.copy()
+    x[:, 5] = np.tile(np.arange(per_request) / per_request, n)  # the retrieval rank column
+    return TrainingSet(x, y, np.repeat(np.arange(n), per_request), np.arange(n), np.arange(n),
+                       np.maximum(y.reshape(n, per_request).sum(axis=1), 1))  # fmt: skip
+
+
+def test_learned_scorer_is_kept_only_where_it_beats_retrieval_order() -> None:
+    x = RNG.random((2000, 6))
+    popular = examples(x, x[:, 2] > 0.8)  # the target is what is popular, whatever the retrieval rank
+    helped = LearnedScorer(max_iter=30)
+    helped.fit(popular)
+    assert not helped.fallback and "used" in helped.note
+    first = np.tile(np.arange(10) == 0, 200)  # the first candidate in retrieval order is the target
+    order = LearnedScorer(max_iter=30)
+    order.fit(examples(x, first))
+    assert order.fallback and "kept retrieval order" in order.note
+    ranks = examples(x, first).features
+    assert np.argsort(-order.score(ranks[:10]), kind="stable").tolist() == list(range(10))
+
+
 def test_scorers() -> None:
     features = np.array([[1.0, 0, 0.0, 0, 0, 0], [0.0, 0, 5.0, 0, 0, 0]])
     blend = PopularityBlendScorer(weight=0.9).score(features)
     assert blend[1] > blend[0]
     assert make_scorer(ScorerSpec(kind="similarity")).score(features).tolist() == [1.0, 0.0]
-    learned = LearnedScorer(max_iter=20)
+    learned = LearnedScorer(max_iter=20, validate=False)
     x = RNG.random((400, 6))
     y = x[:, 0] > 0.7
-    learned.fit(x, y)
+    learned.fit(examples(x, y))
     scores = learned.score(x)
     assert scores[y].mean() > scores[~y].mean() + 0.5
     with pytest.raises(ConfigError, match="one class"):
-        LearnedScorer().fit(x, np.zeros(400, bool))
+        LearnedScorer(validate=False).fit(examples(x, np.zeros(400, bool)))
     with pytest.raises(ConfigError, match="did you mean 'mmr'"):
         make_reranker(RerankSpec(kind="mmmr"))
     with pytest.raises(ConfigError, match="unknown parameter 'lambd'"):

@@ -11,7 +11,7 @@ from mlflow import MlflowClient
 
 from tests.reports.test_html_report import outline
 from vecbench.reports.html import build_report
-from vecbench.reports.html.recommendation import summary_header
+from vecbench.reports.html.recommendation import _headlines, summary_header
 from vecbench.reports.mlflow_sync import local_store_uri, sync_result_set
 from vecbench.reports.pipeline_store import PipelineStore
 
@@ -32,8 +32,8 @@ def test_run_prints_the_report_and_mlflow_lines(pipeline_results: tuple[Path, st
     report_line, mlflow_line = printed.strip().splitlines()[-2:]
     assert report_line.startswith(f"Report: {out / 'report.html'} (")
     assert mlflow_line.startswith(
-        "MLflow: 6 point runs: 6 created; browse them with: mlflow ui --backend-store-uri "
-    )
+        "MLflow: 7 point runs: 7 created; browse them with: mlflow ui --backend-store-uri "
+    )  # 6 configurations and the scorer check (exact/scoring vs exact/retrieval)
 
 
 def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple[Path, str]) -> None:
@@ -53,18 +53,18 @@ def test_recommendation_section_shows_the_pipeline_store(pipeline_results: tuple
     coloured = [
         attrs for tag, attrs in page.tags if tag == "td" and attrs.get("class") in ("better", "worse")
     ]
-    significant = frame[
-        (frame["status"] == "ok")
-        & (frame["cohort"] == "all")
-        & (frame["significant"].fillna(False).astype(bool))
-        & ((frame["stage"] == "final") | frame["metric"].str.startswith(("candidate_recall", "latency")))
+    flagged = frame[(frame["status"] == "ok") & (frame["cohort"] == "all") & frame["significant"].fillna(False).astype(bool)]
+    pair = flagged["adapter"] == "compare"
+    significant = flagged[
+        ~pair & ((flagged["stage"] == "final") | flagged["metric"].str.startswith(("candidate_recall", "latency")))
     ]
     # each significant cell in the full matrix, and again where the summary (configurations as rows) shows it
     summary = page.rows["recommendation-summary"]
     titles = [summary_header(str(r["stage"]), str(r["metric"])) for _, r in significant.iterrows()]
     again = significant[[title in summary[0][1:] for title in titles]]
     assert [r[0] for r in summary[1:]] == configs
-    assert len(coloured) == len(significant) + len(again) > 0  # the popularity baseline is clearly worse
+    pairs = flagged[pair & flagged["metric"].isin(_headlines(frame[frame["status"] == "ok"]))]  # the comparisons table
+    assert len(coloured) == len(significant) + len(again) + len(pairs) and len(significant) > 0
     plots = {attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"}
     assert {"delta-ndcg@10", "delta-recall@20"} <= plots
     assert len(page.rows["cohorts"]) == len(configs) + 1 and len(page.rows["drift"]) > 1
@@ -102,7 +102,7 @@ def test_pipeline_runs_in_mlflow(pipeline_results: tuple[Path, str], tmp_path: P
     names = {a.path for a in client.list_artifacts(parent.info.run_id)}
     assert {"pipeline.parquet", "report.html", "config.yaml", "plots"} <= names
     assert math.isclose(parent.data.metrics["pipeline_configurations_failed"], 1.0)
-    assert sync_result_set(out).counts.describe() == "6 point runs: 6 already there"
+    assert sync_result_set(out).counts.describe() == "7 point runs: 7 already there"
 
 
 def test_a_cohort_without_requests_is_never_the_worst() -> None:
@@ -143,7 +143,7 @@ def test_a_broken_configuration_is_never_green() -> None:
         [row("exact", "ndcg@10", 0.3), row("zero", "ndcg@10", 0.001), row("fine", "ndcg@10", 0.29)]
     )
     assert broken(rows, ["exact", "zero", "fine"]) == {"zero"}
-    wider = {**row("zero", "coverage@10", 0.9), "delta": 0.2, "delta_low": 0.1, "delta_high": 0.3}
+    wider = {**row("zero", "coverage@10", 0.9), "delta": 0.2, "delta_low": 0.1, "delta_high": 0.3, "significant": True}
     rows = pd.concat([rows, pd.DataFrame([wider])], ignore_index=True)
     assert value_cell(rows.iloc[-1]).cls == "better"  # judged alone its coverage would be green
     configs = ["exact", "zero", "fine"]

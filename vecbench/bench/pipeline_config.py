@@ -73,6 +73,12 @@ class EvaluationSpec(BaseModel):
     beyond_k: int = Field(default=10, ge=1, description="list length for beyond-accuracy metrics")
     bootstrap: int = Field(default=1000, ge=10, description="paired bootstrap resamples")
     level: float = Field(default=0.95, gt=0, lt=1, description="confidence level of the intervals")
+    permutations: int = Field(
+        default=2000, ge=10, description="randomisation-test draws (exact enumeration when few users differ)"
+    )
+    correction: Literal["holm", "bh", "none"] = Field(
+        default="holm", description="multiplicity correction across the configurations of a run"
+    )
     seed: int = 0
 
 
@@ -107,7 +113,10 @@ class PipelineConfig(BaseModel):
     memory_limit_gb: float | None = Field(
         default=None, gt=0, description="address-space cap of each retrieval worker, as in experiments"
     )
-
+    compare: list[tuple[str, str]] = Field(
+        default_factory=list,
+        description="pairs [A, B] of retrieval labels (LABEL or LABEL/STAGE) compared request by request",
+    )
 
     @field_validator("baselines", mode="before")
     @classmethod

@@ -49,14 +49,14 @@ from vecbench.indexes.registry import get_adapter_class
 from vecbench.metrics.distances import normalised
 from vecbench.metrics.drift import neighbour_stability
 from vecbench.metrics.filtered import overfetch_mean, short_result_fraction
-from vecbench.metrics.recsys_catalog import describe
-from vecbench.metrics.significance import paired_bootstrap, paired_bootstrap_statistic
-from vecbench.pipeline.baselines import BaselineData, baseline_candidates, fitted_baseline
+from vecbench.pipeline.baselines import BaselineData, baseline_candidates, fitted_baseline, make_baseline
 from vecbench.pipeline.cold_start import cold_candidates, cold_target_share
+from vecbench.pipeline.comparison import TestSettings, metric_rows
 from vecbench.pipeline.embeddings.base import ItemEmbedder, ItemVectors, make_embedder
 from vecbench.pipeline.embeddings.checks import check_vectors
-from vecbench.pipeline.evaluation import CatalogueValue, EvalContext, Key, Value, evaluate
+from vecbench.pipeline.evaluation import EvalContext, Key, Value, evaluate
 from vecbench.pipeline.features import ItemStats, RequestStats
+from vecbench.pipeline.pairs import check_pairs, compare_rows, pairs_of
 from vecbench.pipeline.reranking import Reranker, make_reranker
 from vecbench.pipeline.retrieval import Candidates, load_candidates
 from vecbench.pipeline.scoring import Scorer, make_scorer
@@ -162,6 +162,7 @@ def config_fingerprint(config: PipelineConfig) -> str:
     data = config.model_dump(mode="json")
     data.pop("memory_limit_gb", None)  # how workers are run, not what the rows measure
     data["retrieval"] = {k: v for k, v in data["retrieval"].items() if k not in ("indexes", "strategies")}
+    data.pop("compare", None)  # pairs are evaluated afresh from the stored lists at the end of each run
     return hashlib.blake2b(canonical_json(data).encode(), digest_size=8).hexdigest()
 
 
@@ -224,6 +225,10 @@ class PipelineRunner:
         embedder = make_embedder(config.embedding)
         metric = Metric.parse(config.metric) if config.metric else embedder.default_metric
         points = expand_points(config, metric)
+        pairs = pairs_of(config.compare)
+        check_pairs(
+            pairs, ["exact", *(make_baseline(spec).label for spec in config.baselines), *point_labels(points)]
+        )
         scorer = make_scorer(config.scorer)
         rerankers = [make_reranker(spec) for spec in config.rerank]
         self.list_length = max(config.evaluation.cutoffs)
@@ -251,6 +256,7 @@ class PipelineRunner:
             )
         if scorer.needs_training:
             self._train(scorer, replay.train, embedder, metric)
+        self.scorer_note = scorer.note
         ctx = EvalContext.build(
             replay.requests, replay.train, vectors.items, inputs.unit_vectors,
             config.evaluation.cutoffs, config.evaluation.beyond_k,
@@ -266,7 +272,11 @@ class PipelineRunner:
             "filter": self.stage.text,
             "filter_name": self.stage.name,
             "pass_rate": active.pass_rate(len(replay.requests)),
+            "correction": config.evaluation.correction,
+            "alpha": 1 - config.evaluation.level,
         }
+        ev = config.evaluation
+        self.tests = TestSettings(ev.bootstrap, ev.permutations, ev.level, ev.seed)
         self._prepare_output(replay, report.as_dict(), log)
         self.sinks.start(
             RunContext(
@@ -301,11 +311,15 @@ class PipelineRunner:
                 self._emit(run.identity, run.k, outcome, lists, reference[run.k], None, ctx, run.worker)
                 bar.update(1)
             for spec in config.baselines:
-                generator = fitted_baseline(spec, BaselineData(replay.train, replay.log, replay.as_of_request))
+                generator = fitted_baseline(
+                    spec, BaselineData(replay.train, replay.log, replay.as_of_request)
+                )
                 scored = generator.params["score"]
                 for k in config.retrieval.k_candidates:
                     found = baseline_candidates(generator, replay.requests, k, self.stage.rule)
-                    lists = self._stages(found, inputs, scorer if scored else None, rerankers, self.list_length)
+                    lists = self._stages(
+                        found, inputs, scorer if scored else None, rerankers, self.list_length
+                    )
                     name = generator.label
                     key = Identity(name, spec.kind, {}, {}, name, name)
                     self._emit(key, k, found, lists, evaluate(lists, ctx), reference[k], ctx)
@@ -315,6 +329,9 @@ class PipelineRunner:
                     point, vectors, attributes, active, inputs, scorer, rerankers, ctx, reference, bar, metric
                 )
             self._store(self._drift_rows(embedder, replay, vectors, metric))
+            self._store(
+                compare_rows(pairs, self.store.read(), self.store.raw_dir, ctx, self.tests, self._pair_base)
+            )
             self.store.compact()  # the parts into pipeline.parquet
             completed = True
         finally:
@@ -323,7 +340,9 @@ class PipelineRunner:
         wall = time.monotonic() - started
         checks = [*report.lines(), *(f"warning: {w}" for w in split_warnings(config.split))]
         if self.cold_share > 0:
-            reach = "blended in by retrieval.cold_start" if self.cold else "unreachable: set retrieval.cold_start"
+            reach = (
+                "blended in by retrieval.cold_start" if self.cold else "unreachable: set retrieval.cold_start"
+            )
             checks.append(f"cold start: {self.cold_share:.1%} of targets have no training events ({reach})")
         return PipelineSummary(self.store.out_dir, total, failed, wall, checks, self.skipped)
 
@@ -333,7 +352,6 @@ class PipelineRunner:
         """Scoring and re-ranking, then the cold-start blend where the config declares one."""
         lists = run_stages(found, inputs, scorer, rerankers, length)
         return lists if self.cold is None else self.cold.blend(lists)
-
 
     def _finished_keys(self) -> set[str]:
         """Keys of configurations OUT already holds in full; refuses results of another config."""
@@ -385,12 +403,12 @@ class PipelineRunner:
 
     def _train(self, scorer: Scorer, train: InteractionLog, embedder: ItemEmbedder, metric: Metric) -> None:
         p = scorer.params
-        features, labels = learned_examples(
+        examples = learned_examples(
             train, embedder, metric, self.config.users, max(self.config.retrieval.k_candidates),
             p["train_fraction"], p["max_requests"], p["seed"], self.config.split,
             self.config.retrieval.exclude_seen,
         )  # fmt: skip
-        scorer.fit(features, labels)
+        scorer.fit(examples)
 
     def _prepare_output(self, replay: Replay, checks: dict[str, Any], log: InteractionLog) -> None:
         self.store.prepare()
@@ -415,6 +433,7 @@ class PipelineRunner:
                 "users": int(np.unique(requests.user).size),
                 "requests_without_user_vector": int((~self.has_vector).sum()),
                 "embedding": checks,
+                "scorer": self.scorer_note,
             }
         )
         write_raw(
@@ -535,6 +554,10 @@ class PipelineRunner:
                 yield run, load_candidates(Path(outcome.raw_path))
 
     # ---- rows --------------------------------------------------------------------------------
+    def _pair_base(self, label: str, k: int | None) -> dict[str, Any]:
+        """Identity of a comparison's rows (``compare`` pairs): the pair's label, at one k."""
+        return self._row(Identity(label, "compare", {}, {}, "compare", "compare"), k)
+
     def _key(
         self, key_label: str, build: dict[str, Any], query: dict[str, Any], k: int | None, strategy_spec: str
     ) -> str:
@@ -583,58 +606,19 @@ class PipelineRunner:
             **{f"{stage}_items": ranked for stage, ranked in lists.lists().items()},
             **{f"{stage}_latency_ns": ns for stage, ns in lists.latency_ns.items()},
         )
-        ev = self.config.evaluation
-        rows = []
-        for (stage, metric_name, cohort), value in results.items():
-            info, _ = describe(metric_name)
-            row = {
-                **base,
-                "stage": stage,
-                "metric": metric_name,
-                "cohort": cohort,
-                "higher_is_better": info.higher_is_better,
-            }
-            if isinstance(value, np.ndarray):
-                finite = np.isfinite(value)
-                row.update(
-                    value=float(value[finite].mean()) if finite.any() else float("nan"),
-                    n_requests=int(finite.sum()),
-                )
-                if reference is not None:
-                    other = reference[(stage, metric_name, cohort)]
-                    assert isinstance(other, np.ndarray)
-                    paired = paired_bootstrap(value, other, ctx.clusters, ev.bootstrap, ev.seed, ev.level)
-                    row.update(
-                        exact_value=float(np.nanmean(other[finite])) if finite.any() else float("nan"),
-                        delta=paired.delta, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
-                    )  # fmt: skip
-            elif isinstance(value, CatalogueValue):
-                row.update(value=value.value, n_requests=len(ctx.requests))
-                if reference is not None:
-                    ref = reference[(stage, metric_name, cohort)]
-                    assert isinstance(ref, CatalogueValue)
-                    paired = paired_bootstrap_statistic(
-                        value.lists, ref.lists, ctx.clusters, value.statistic, ev.bootstrap, ev.seed, ev.level
-                    )
-                    row.update(
-                        exact_value=ref.value,
-                        delta=value.value - ref.value, delta_low=paired.low, delta_high=paired.high, significant=paired.significant,
-                    )  # fmt: skip
-            else:  # latencies: timings of this machine, not a sample of users, so no interval
-                row.update(value=float(value), n_requests=len(ctx.requests))
-                if reference is not None:
-                    ref_latency = reference[(stage, metric_name, cohort)]
-                    assert not isinstance(ref_latency, np.ndarray | CatalogueValue)
-                    row.update(exact_value=ref_latency, delta=float(value) - ref_latency)
-            rows.append(row)
-        self._store(rows)
+        self._store(metric_rows(base, results, reference, ctx.clusters, self.tests))
 
     def _store(self, rows: list[dict[str, Any]]) -> None:
-        """One configuration's rows: the result file first, then the live sinks (MLflow)."""
+        """Rows of finished configurations: the result file first, then the live sinks (MLflow),
+        one configuration at a time."""
         if not rows:
             return
         self.store.append(rows)
-        self.sinks.configuration(rows)
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_key.setdefault(str(row["point_key"]), []).append(row)
+        for configuration in by_key.values():
+            self.sinks.configuration(configuration)
 
     def _drift_rows(
         self, embedder: ItemEmbedder, replay: Replay, vectors: ItemVectors, metric: Metric
@@ -684,6 +668,16 @@ class PipelineRunner:
         for row in rows:
             row["point_key"] = base_key
         return rows
+
+
+def point_labels(points: list[IndexPoint]) -> list[str]:
+    """The requested label of every configuration of the index points (``compare:`` names them)."""
+    return [
+        _label(point, query, name)
+        for point in points
+        for name in strategy_names(point.strategies)
+        for query in point.query_params
+    ]
 
 
 def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:

@@ -5,7 +5,9 @@ runs can be compared request by request; catalogue-level metrics come as a ``Cat
 number with the lists and statistic behind it, so the runner can bootstrap it over users);
 latencies are single numbers.
 Cohorts: ``all``; ``activity:cold|medium|heavy`` (terciles of history length at request time);
-``popularity:head|torso|tail`` (recall restricted to held-out items of that popularity bucket).
+``popularity:head|torso|tail`` (recall restricted to held-out items of that popularity bucket);
+``window:I`` (requests of replay window I of a ``global_time`` split, when it has more than one),
+so a model that ages shows as NDCG falling window after window.
 """
 
 from __future__ import annotations
@@ -83,6 +85,12 @@ class EvalContext:
         )
 
     @property
+    def windows(self) -> list[int]:
+        """The replay windows that have requests, when there is more than one."""
+        steps = np.unique(self.requests.step).tolist()
+        return steps if len(steps) > 1 else []
+
+    @property
     def clusters(self) -> np.ndarray:
         """Bootstrap resampling unit: the user of each request."""
         return self.requests.user
@@ -102,6 +110,10 @@ def evaluate(lists: StageLists, ctx: EvalContext) -> dict[Key, Value]:
                 for cohort in ACTIVITY:
                     out[(stage, f"{name}@{n}", f"activity:{cohort}")] = np.where(
                         ctx.activity == cohort, values, np.nan
+                    )
+                for window in ctx.windows:
+                    out[(stage, f"{name}@{n}", f"window:{window}")] = np.where(
+                        ctx.requests.step == window, values, np.nan
                     )
             for b, bucket in enumerate(BUCKETS):
                 out[(stage, f"recall@{n}", f"popularity:{bucket}")] = _bucket_recall(

@@ -23,7 +23,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +84,16 @@ class Repaired:
 class PartedTable:
     """One named table of an output folder (``results``, ``pipeline``) with the schema ``columns``."""
 
-    def __init__(self, out_dir: Path, file_name: str, columns: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        file_name: str,
+        columns: Mapping[str, str],
+        finish: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    ) -> None:
         self.out_dir = out_dir
+        # What every merged view passes through (the pipeline's p-value correction over the whole run).
+        self.finish = finish
         self.path = out_dir / file_name
         self.parts_dir = out_dir / PARTS_DIR / Path(file_name).stem
         self.columns = columns
@@ -193,6 +201,10 @@ class PartedTable:
             ) from None
 
     def _merge(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> pd.DataFrame:
+        frame = self._merge_rows(base, parts)
+        return frame if self.finish is None or frame.empty else self.finish(frame)
+
+    def _merge_rows(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> pd.DataFrame:
         chunks = ([] if base is None else [base]) + list(parts)
         if not chunks:
             return pd.DataFrame()

@@ -18,11 +18,20 @@ def _fmt_delta(row: Mapping[Any, Any]) -> str:
     return f"{row['delta']:+.4f}{interval}{star}"
 
 
+def _fmt_p(row: Mapping[Any, Any]) -> str:
+    p, adjusted = row.get("p_value"), row.get("p_adjusted")
+    if p is None or pd.isna(p):
+        return ""
+    return f", p {p:.3g}" + ("" if adjusted is None or pd.isna(adjusted) else f" (adjusted {adjusted:.3g})")
+
+
 def format_pipeline(frame: pd.DataFrame) -> str:
     """Headline relevance per configuration with deltas vs exact, candidate recall, latency, worst cohort."""
     if frame.empty:
         return "no pipeline results yet"
-    ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding")]
+    pair = frame["adapter"] == "compare" if "adapter" in frame.columns else pd.Series(False, index=frame.index)
+    ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding") & ~pair]
+    pairs = frame[(frame["status"] == "ok") & pair]
     cutoffs = sorted({int(str(m).split("@")[1]) for m in ok["metric"] if str(m).startswith("ndcg@")})
     if not cutoffs:
         return "no pipeline results yet"
@@ -62,9 +71,15 @@ def format_pipeline(frame: pd.DataFrame) -> str:
         lines.append(f"stage-1 filter: {first_row['filter']}{named}; pass-rate {first_row['pass_rate']:.4f}")
     lines.append(pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     lines.append(
-        "Δ: value - exact retrieval (same k), paired bootstrap interval over users; * excludes 0. "
+        "Δ: value - exact retrieval (same k), paired bootstrap interval over users; * significant: "
+        "randomisation-test p corrected across the run's configurations (p_adjusted) below alpha. "
         "short: share of requests with fewer than k candidates."
     )
+    for row in pairs[(pairs["metric"] == first) & (pairs["cohort"] == "all")].to_dict("records"):
+        lines.append(
+            f"compare {row['retrieval']} ({row['stage']}, k={row['k_candidates']}): {first} "
+            f"{row['value']:.4f} vs {row['exact_value']:.4f}, Δ {_fmt_delta(row)}{_fmt_p(row)}"
+        )
     drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
     for row in drift.to_dict("records"):
         lines.append(

@@ -169,6 +169,34 @@ def _flatten(env: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
+def pipeline_pairs(a: ResultSet, b: ResultSet) -> list[Section]:
+    """Pipeline results of both runs paired by request (``reports.pipeline_compare``); refused with
+    one line when their logs, splits or requests differ."""
+    if a.pipeline.empty or b.pipeline.empty:
+        return []
+    from vecbench.reports.html.recommendation import value_cell
+    from vecbench.reports.pipeline_compare import compare_runs
+
+    rows = compare_runs(a.out_dir, b.out_dir)
+    if rows.empty:
+        return [Section("pipeline-pairs", "Pipeline, A vs B", note("no configuration ran in both"))]
+    shown = rows[(rows["cohort"] == "all") & rows["metric"].str.match(r"(ndcg|recall)@")]
+    lines = [
+        [Cell(str(r[c])) for c in ("retrieval", "k_candidates", "stage", "metric")] + [value_cell(r)]
+        for _, r in shown.sort_values(["retrieval", "k_candidates", "metric", "stage"]).iterrows()
+    ]
+    body = join(
+        [
+            note(
+                "A's value with Δ = A - B, paired by request on the same log and split: bootstrap interval "
+                "over users, randomisation-test p, Holm-corrected across the configurations (adj.)."
+            ),
+            table(["configuration", "k", "stage", "metric", "A (Δ vs B)"], lines, name="pipeline-pairs"),
+        ]
+    )
+    return [Section("pipeline-pairs", "Pipeline, A vs B (paired by request)", body)]
+
+
 def build_comparison(
     a_dir: str | Path,
     b_dir: str | Path,
@@ -183,6 +211,7 @@ def build_comparison(
     ctx_b = ReportContext(colours, constraints_from(b.config), options, b.out_dir)
     label_a, label_b = f"A: {a.name} ({a.out_dir})", f"B: {b.name} ({b.out_dir})"
     sections = [
+        *pipeline_pairs(a, b),
         Section("differences", "Differences (B vs A)", differences(a, b, colours)),
         Section("environment-changes", "Environment, A vs B", environment_changes(a, b)),
     ]

@@ -4,7 +4,11 @@ The pipeline store is long (one row per configuration, stage, metric and cohort,
 difference from exact retrieval and a paired-bootstrap interval, see ``reports.pipeline_store``).
 Here it becomes, per ``k_candidates``: a metric × configuration table, the headline differences
 with their intervals as a chart, the cohorts of the headline metric with the worst marked, and the
-embedding drift. A cell is green or red only where the interval excludes zero.
+embedding drift. A cell is green or red only where the difference is significant: the paired
+randomisation test's p, corrected across the run's configurations (``p_adjusted``), below alpha.
+Comparisons between configurations of a run (``compare`` rows) get their own table, and the
+scorer's own effect (its stage against retrieval order on exact candidates) a sentence that says
+whether it helps.
 """
 
 from __future__ import annotations
@@ -54,13 +58,22 @@ def _num(value: Any) -> float:
 
 
 def judged(row: pd.Series) -> str | None:
-    """'better' or 'worse' where the interval excludes zero, by the metric's direction."""
-    low, high = _num(row.get("delta_low")), _num(row.get("delta_high"))
-    if not (math.isfinite(low) and math.isfinite(high)) or (low <= 0 <= high):
+    """'better' or 'worse' where the difference is significant (corrected p below alpha), by the
+    metric's direction; rows without a test (latencies) are never coloured."""
+    flag = row.get("significant")
+    delta = _num(row.get("delta"))
+    if flag is None or flag is pd.NA or not bool(flag) or not math.isfinite(delta) or delta == 0:
         return None
     higher = row.get("higher_is_better")
     higher = True if higher is None or higher is pd.NA else bool(higher)
-    return "better" if (low > 0) == higher else "worse"
+    return "better" if (delta > 0) == higher else "worse"
+
+
+def _p_text(row: pd.Series) -> str:
+    p, adjusted = _num(row.get("p_value")), _num(row.get("p_adjusted"))
+    if not math.isfinite(p):
+        return ""
+    return f" p {p:.3g}" + (f", adj. {adjusted:.3g}" if math.isfinite(adjusted) else "")
 
 
 def value_cell(row: pd.Series | None) -> Cell:
@@ -75,6 +88,9 @@ def value_cell(row: pd.Series | None) -> Cell:
         spans = [tag("span", f"Δ {delta:+.4f}", class_="delta")]
         if interval:  # on a line of its own, so a column is as narrow as its widest number
             spans.append(tag("span", interval, class_="delta"))
+        p_text = _p_text(row)
+        if p_text:
+            spans.append(tag("span", p_text.strip(), class_="delta"))
         text = join([f"{value:.4g}", *spans])
     return Cell(text, value, judged(row))
 
@@ -237,6 +253,49 @@ def _cohorts(rows: pd.DataFrame, metric: str, configs: list[str]) -> Markup:
     )
 
 
+def _comparisons(rows: pd.DataFrame) -> Markup:
+    """``compare`` rows (A vs B, paired by request) for the headline metrics, all requests."""
+    pairs = rows[(rows["adapter"] == "compare") & (rows["cohort"] == "all")]
+    pairs = pairs[pairs["metric"].isin(_headlines(rows))]
+    if pairs.empty:
+        return Markup("")
+    lines = [
+        [Cell(str(r["retrieval"])), Cell(str(r["stage"])), Cell(str(r["metric"])), value_cell(r)]
+        for _, r in pairs.sort_values(["retrieval", "metric", "stage"]).iterrows()
+    ]
+    return join(
+        [
+            tag("h4", "Comparisons within the run (A vs B, paired by request; Δ = A - B)"),
+            table(["pair", "stage", "metric", "A (Δ vs B)"], lines, name="comparisons"),
+        ]
+    )
+
+
+def scorer_verdict(rows: pd.DataFrame) -> str | None:
+    """What the scorer does to the headline NDCG on exact candidates, in one sentence."""
+    check = rows[
+        (rows["adapter"] == "compare")
+        & (rows["retrieval"] == "exact/scoring vs exact/retrieval")
+        & (rows["cohort"] == "all")
+        & rows["metric"].str.startswith("ndcg@")
+    ]
+    if check.empty:
+        return None
+    row = check.iloc[0]
+    delta, p = _num(row["delta"]), _num(row.get("p_adjusted"))
+    verdict = judged(row)
+    effect, advice = {
+        "better": ("raises", ""),
+        "worse": ("lowers", " It hurts here: prefer retrieval order (scorer: similarity)."),
+        None: ("does not measurably change", " It cannot help on this log."),
+    }[verdict]
+    shown_p = f", adjusted p {p:.3g}" if math.isfinite(p) else ""
+    return (
+        f"The scorer ({row.get('scorer', '?')}) {effect} {row['metric']} against retrieval order on exact "
+        f"candidates ({_num(row['exact_value']):.4f} -> {_num(row['value']):.4f}, Δ {delta:+.4f}{shown_p}).{advice}"
+    )
+
+
 def _drift(frame: pd.DataFrame) -> Markup:
     drift = frame[(frame["status"] == "ok") & (frame["stage"] == "embedding")]
     if drift.empty:
@@ -266,19 +325,27 @@ def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
     if frame.empty:
         return note("no recommendation runs in this result set")
     ok = frame[(frame["status"] == "ok") & (frame["stage"] != "embedding")]
+    if "adapter" not in ok.columns:
+        ok = ok.assign(adapter="")
     parts: list[Markup] = [
         note(
             "Pipeline results: retrieval → scoring → re-ranking on a temporal replay. Δ is the value "
             "minus exact retrieval with the same number of candidates, with a paired bootstrap "
-            "interval over users; green or red only where that interval excludes zero."
+            "interval over users and the paired randomisation test's p (adj.: corrected across the "
+            "run's configurations); green or red only where the corrected p is below alpha."
         )
     ]
     for key, rows in ok.groupby(["experiment", "k_candidates"], sort=True):
         experiment, k = str(key[0]), str(key[1])
         where = f"{experiment}, k_candidates={k}"
+        pairs = rows[rows["adapter"] == "compare"]
+        rows = rows[rows["adapter"] != "compare"]
         configs = configurations(rows)
         bad = broken(rows, configs)
         parts.append(tag("h3", where))
+        verdict = scorer_verdict(pairs)
+        if verdict:
+            parts.append(note(verdict))
         parts.append(_summary(rows, configs, bad))
         parts.append(_matrix(rows, configs, bad))
         charts = [
@@ -289,6 +356,7 @@ def recommendation(rs: ResultSet, ctx: ReportContext) -> Markup:
             parts.append(tag("div", *drawn, class_="plots"))
         for metric in _headlines(rows)[:1]:
             parts.append(_cohorts(rows, metric, configs))
+        parts.append(_comparisons(pd.concat([pairs, rows]) if not pairs.empty else rows))
     parts.append(_drift(frame))
     return join(parts)
 
