@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from vecbench.bench.config import StrategySpec
-from vecbench.bench.spawn import Ended, die_with_parent, next_message, spawned
+from vecbench.bench.spawn import Ended, die_with_parent, ignore_interrupts, next_message, spawned
 from vecbench.bench.worker import one_line, write_raw
 from vecbench.datasets.attributes import Attributes
 from vecbench.filters.active import ActiveFilter
@@ -111,6 +111,7 @@ def run_retrieval(task: RetrievalTask) -> Iterator[RunDone]:
 
 def retrieval_main(task: RetrievalTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
+    ignore_interrupts()
     die_with_parent()
     try:
         runs = run_retrieval(task)

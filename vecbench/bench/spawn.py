@@ -71,6 +71,13 @@ def die_with_parent() -> None:
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
+def ignore_interrupts() -> None:
+    """Leave Ctrl-C to the runner: the terminal sends SIGINT to the whole process group, and a
+    worker that took it would die mid-measurement with its own traceback. The runner stops the
+    workers it started and says what was kept."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:
     """Why a worker ended without finishing, in words a user can act on."""
     if timeout_s is not None:

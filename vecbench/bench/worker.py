@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
-from vecbench.bench.spawn import die_with_parent
+from vecbench.bench.spawn import die_with_parent, ignore_interrupts
 from vecbench.bench.timing import time_batches_with_cpu, time_single_queries_with_cpu
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
@@ -201,6 +201,7 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
+    ignore_interrupts()
     die_with_parent()
     if task.memory_limit_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (task.memory_limit_bytes, task.memory_limit_bytes))
