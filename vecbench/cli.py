@@ -5,6 +5,7 @@ The only place that parses arguments or exits."""
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import traceback
@@ -379,6 +380,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(interrupted_line(getattr(args, "result_dir", None)), file=sys.stderr)
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {disk_full_line(exc, getattr(args, 'result_dir', None))}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def disk_full_line(exc: OSError, out: Path | None) -> str:
+    """A full disk or quota: which folder, what was kept, and what to do."""
+    where = Path(exc.filename).parent if exc.filename else out
+    line = f"{exc.strerror or 'no space left on device'}: the disk holding {where or 'the output'} is full"
+    if out is not None:
+        line += f"; {kept_points(out)} points kept in {out}, free some space and re-run to resume"
+    return line
 
 
 def interrupted_line(out: Path | None) -> str:

@@ -31,8 +31,12 @@ def raw_file_name(point_key: str, repeat: int = 0) -> str:
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk or Ctrl-C: the old file stays, no partial one beside it
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def make_directory(directory: Path) -> None:
@@ -43,14 +47,27 @@ def make_directory(directory: Path) -> None:
         raise VecbenchError(f"cannot create output directory {directory}: {exc.strerror}") from None
 
 
+# Columns every vecbench result file has; a parquet file without them is another tool's.
+REQUIRED_COLUMNS = ("point_key", "status")
+
+
 def read_rows(path: Path) -> pd.DataFrame:
     """A parquet file of result rows, or an empty frame when it does not exist yet."""
+    if path.is_dir():
+        raise VecbenchError(f"{path} is a directory, not a vecbench result file; move it away and re-run")
     if not path.is_file():
         return pd.DataFrame()
     try:
-        return pq.read_table(path).to_pandas()
+        frame = pq.read_table(path).to_pandas()
     except (OSError, pa.ArrowInvalid) as exc:
         raise VecbenchError(f"cannot read {path}: {exc}") from None
+    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    if missing:
+        raise VecbenchError(
+            f"{path} is not a vecbench result file (no '{missing[0]}' column); "
+            "give another --out or move the file away"
+        )
+    return frame
 
 
 def upsert_rows(path: Path, new: pd.DataFrame, metadata: Mapping[bytes, bytes] | None = None) -> None:
@@ -88,7 +105,7 @@ class ResultStore:
         make_directory(self.raw_dir)
 
     def exists(self) -> bool:
-        return self.results_path.is_file()
+        return self.results_path.exists()  # a directory in its place is an error on read, not "absent"
 
     def read(self) -> pd.DataFrame:
         """All rows, or an empty frame when nothing was written yet."""
