@@ -417,10 +417,17 @@ def disk_full_during_a_run(tmp: Path) -> Outcome:
         return Outcome(outcome.held, f"{outcome.detail} ({kept} rows kept)")
 
 
-def interrupted_run(tmp: Path) -> tuple[subprocess.CompletedProcess[str] | None, int, str]:
-    """A real 'vecbench run' of 12 slow points, sent SIGINT (to its whole process group, as a
-    terminal's Ctrl-C is) once two points are in its result file."""
-    body = exact_config(indexes=[{"adapter": FAULTS, "query": {"delay_ms": [float(i) for i in range(1, 13)]}}], runs=2)
+SWEEP_OF_SLOW_POINTS = {"adapter": FAULTS, "query": {"delay_ms": [float(i) for i in range(1, 13)]}}
+# One worker per build point: a Ctrl-C can land while one is starting, before it ignores SIGINT.
+SWEEP_OF_WORKERS = {"adapter": "hnswlib", "build": {"M": [4, 5, 6, 7, 8, 9, 10, 11]}, "query": {"ef": [10, 20]}}
+
+
+def interrupted_run(
+    tmp: Path, index: dict[str, Any] = SWEEP_OF_SLOW_POINTS, after_s: float = 0.0
+) -> tuple[subprocess.CompletedProcess[str] | None, int, str]:
+    """A real 'vecbench run', sent SIGINT (to its whole process group, as a terminal's Ctrl-C is)
+    ``after_s`` seconds after two points are in its result file."""
+    body = exact_config(indexes=[index], runs=2)
     path = write_config(tmp, body)
     out = tmp / "out"
     process = subprocess.Popen(
@@ -433,21 +440,37 @@ def interrupted_run(tmp: Path) -> tuple[subprocess.CompletedProcess[str] | None,
             if rows_in(out) >= 2:
                 break
         time.sleep(0.1)
+    time.sleep(after_s)
     if process.poll() is not None:
         return None, 0, f"the run ended before it could be interrupted (exit {process.returncode})"
     os.killpg(process.pid, signal.SIGINT)
+    sent = time.monotonic()
     try:
         stdout, stderr = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
         return None, 0, "still running 60 s after Ctrl-C"
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), rows_in(out), ""
+    stopped = f"stopped {time.monotonic() - sent:.1f} s after Ctrl-C"
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), rows_in(out), stopped
 
 
 @attack("one line, exit 2", slow=True)
 def ctrl_c_during_a_run(tmp: Path) -> Outcome:
-    result, kept, problem = interrupted_run(tmp)
+    return _judge_interrupt(*interrupted_run(tmp))
+
+
+def _ctrl_c_among_workers(after_s: float) -> Callable[[Path], Outcome]:
+    return lambda tmp: _judge_interrupt(*interrupted_run(tmp, SWEEP_OF_WORKERS, after_s))
+
+
+for _after in (0.0, 0.4, 0.9, 1.5):
+    ATTACKS.append(
+        Attack(f"ctrl c among worker start-ups, {_after:g} s in", "one line, exit 2", _ctrl_c_among_workers(_after), True)
+    )
+
+
+def _judge_interrupt(result: subprocess.CompletedProcess[str] | None, kept: int, problem: str) -> Outcome:
     if result is None:
         return Outcome(False, problem)
     lines = result.stderr.strip().splitlines()
@@ -458,7 +481,7 @@ def ctrl_c_during_a_run(tmp: Path) -> Outcome:
         problems.append("traceback")
     if not lines or f"interrupted, {kept} points kept, re-run to resume" not in lines[-1]:
         problems.append(f"last line {lines[-1] if lines else ''!r}")
-    return Outcome(not problems, "; ".join(problems) or lines[-1])
+    return Outcome(not problems, f"{'; '.join(problems) or lines[-1]} ({problem})")
 
 
 # --- smaller (item 17) --------------------------------------------------------------------------
@@ -540,7 +563,7 @@ def _misbehaving(fault: str, at: str) -> Callable[[Path], Outcome]:
 
 for _fault, _at, _slow in (
     ("raise", "search", False),
-    ("segfault", "build", False),
+    ("segfault", "build", True),
     ("exit", "search", True),
     ("oom", "build", True),
     ("hang", "search", True),
