@@ -15,6 +15,7 @@ from typing import Any
 
 from vecbench.config_errors import one_line
 from vecbench.errors import VecbenchError
+from vecbench.reports.escape import terminal_block
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
@@ -44,7 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         mlflow = MlflowSink(args.tracking_uri, made=_made_folders())
         sinks.append(mlflow)
     summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
-    print(format_results(ResultStore(out).read()))
+    print(terminal_block(format_results(ResultStore(out).read())))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
@@ -120,7 +121,7 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
     args.result_dir = out
     summary = PipelineRunner(config, out, progress=not args.no_progress).run()
     print("embedding checks: " + "\n".join(summary.checks))
-    print(format_pipeline(PipelineStore(out).read()))
+    print(terminal_block(format_pipeline(PipelineStore(out).read())))
     print(
         f"\n{summary.runs} pipeline run(s), {summary.skipped} already done, {summary.failed} failed, "
         f"in {summary.wall_s:.1f} s. "
@@ -187,13 +188,13 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     if not store.exists() and PipelineStore(args.dir).exists():
         from vecbench.reports.pipeline_table import format_pipeline
 
-        print(format_pipeline(PipelineStore(args.dir).read()))
+        print(terminal_block(format_pipeline(PipelineStore(args.dir).read())))
         return EXIT_OK
     if not store.exists():
         raise VecbenchError(
             f"no results in {args.dir}: expected {store.results_path}; run 'vecbench run CONFIG --out {args.dir}'"
         )
-    print(format_results(store.read(), pareto=args.pareto))
+    print(terminal_block(format_results(store.read(), pareto=args.pareto)))
     return EXIT_OK
 
 

@@ -20,6 +20,11 @@ def terminal_text(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def terminal_block(text: str) -> str:
+    """A multi-line table for the terminal: each line through ``terminal_text``, newlines kept."""
+    return "\n".join(terminal_text(line) for line in text.split("\n"))
+
+
 def markdown_text(text: str) -> str:
     """``text`` as literal Markdown on one line: control characters dropped to spaces, HTML
     entities for ``&<>"``, and a backslash before every Markdown punctuation mark."""
