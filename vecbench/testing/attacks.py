@@ -137,11 +137,14 @@ def finished_run(tmp: Path) -> Path:
 
 
 def alias_bomb(levels: int) -> str:
-    lines = ['a0: &a0 ["xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx"]']
-    for i in range(1, levels):
-        lines.append(f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]")
+    """A parameter value of a few hundred bytes whose aliases stand for 5 * 9^(levels-1) strings
+    (8 levels: 24 million, the 312 MB error line of issue 18; every anchor inside the value, so
+    no unknown key stops it before it expands)."""
+    layers = ['&a0 ["xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx","xxxxxxxxxx"]']
+    layers += [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
     body = yaml.safe_dump(exact_config(indexes=[{"adapter": "hnswlib", "build": {"M": "BOMB"}}]))
-    return "\n".join(lines) + "\nname: attack\n" + body.replace("BOMB", f"*a{levels - 1}")
+    # [[...]]: a grid of one value (a list is a grid), the nested list that holds every layer
+    return "name: attack\n" + body.replace("BOMB", f"[[{', '.join(layers)}]]")
 
 
 @attack("resource exhaustion")
@@ -151,7 +154,7 @@ def yaml_alias_bomb_in_a_parameter(tmp: Path) -> Outcome:
 
 @attack("resource exhaustion")
 def yaml_alias_bomb_one_level_deeper(tmp: Path) -> Outcome:
-    return one_line_error(run_config(tmp, alias_bomb(10)), "aliases")
+    return one_line_error(run_config(tmp, alias_bomb(9)), "aliases")
 
 
 @attack("resource exhaustion")
