@@ -58,7 +58,8 @@ def read_rows(path: Path) -> pd.DataFrame:
     if not path.is_file():
         return pd.DataFrame()
     try:
-        frame = pq.read_table(path).to_pandas()
+        with open(path, "rb") as handle:  # one open: a file replaced mid-read is not mixed with its successor
+            frame = pq.read_table(handle).to_pandas()
     except (OSError, pa.ArrowInvalid) as exc:
         raise VecbenchError(f"cannot read {path}: {exc}") from None
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
