@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import sys
 import traceback
@@ -13,9 +14,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from vecbench.core.config import one_line
 from vecbench.errors import VecbenchError
+from vecbench.reports.escape import terminal_block
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a command stopped by Ctrl-C
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -30,10 +34,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)
     out = _out_dir(args, config.name)
+    args.result_dir = out
     report, mlflow, sinks = _sinks(args)
     with _claimed(out, args.wait):
         summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
-    print(format_results(ResultStore(out).read()))
+    print(terminal_block(format_results(ResultStore(out).read())))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
@@ -132,11 +137,12 @@ def cmd_run_pipeline(args: argparse.Namespace) -> int:
 
     config = load_pipeline_config(args.config)
     out = _out_dir(args, config.name)
+    args.result_dir = out
     with _claimed(out, args.wait):
         report, mlflow, sinks = _sinks(args)
         summary = PipelineRunner(config, out, progress=not args.no_progress, sinks=sinks).run()
     print("embedding checks: " + "\n".join(summary.checks))
-    print(format_pipeline(PipelineStore(out).read()))
+    print(terminal_block(format_pipeline(PipelineStore(out).read())))
     print(
         f"\n{summary.runs} pipeline run(s), {summary.skipped} already done, {summary.failed} failed, "
         f"in {summary.wall_s:.1f} s. "
@@ -201,7 +207,7 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     if not store.exists() and PipelineStore(args.dir).exists():
         from vecbench.reports.pipeline_table import format_pipeline
 
-        print(format_pipeline(PipelineStore(args.dir).read()))
+        print(terminal_block(format_pipeline(PipelineStore(args.dir).read())))
         return EXIT_OK
     if not store.exists():
         raise VecbenchError(
@@ -211,7 +217,7 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     from vecbench.reports.resultset import read_config
 
     objective = constraints_from(read_config(store.out_dir)).objective
-    print(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective))
+    print(terminal_block(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective)))
     return EXIT_OK
 
 
@@ -239,15 +245,29 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from vecbench.gate.render import format_json, format_markdown, format_terminal
     from vecbench.gate.verdict import run_gate
 
+    outputs = [(Path(path), text) for path, text in ((args.markdown, format_markdown), (args.json, format_json)) if path]
+    for path, _ in outputs:  # checked first: a bad path must not read as a regression (exit 1)
+        check_output_file(path)
     policy = load_policy(args.policy)
     with baseline_location(args.baseline, args.tracking_uri) as baseline:
         verdict = run_gate(baseline, args.current, policy, baseline_label=args.baseline)
-    print(format_terminal(verdict), file=sys.stderr if verdict.error else sys.stdout)
-    for path, text in ((args.markdown, format_markdown), (args.json, format_json)):
-        if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(Path(path), text(verdict).encode())
+    print(format_terminal(verdict, everything=args.all), file=sys.stderr if verdict.error else sys.stdout)
+    for path, text in outputs:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, text(verdict).encode())
+        except OSError as exc:
+            raise VecbenchError(f"cannot write {path}: {exc.strerror or exc}") from None
     return verdict.exit_code
+
+
+def check_output_file(path: Path) -> None:
+    """A file the command will write: not a directory, and inside a folder that is not a file."""
+    if path.is_dir():
+        raise VecbenchError(f"{path} is a directory; give a file name, e.g. {path / 'gate.out'}")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise VecbenchError(f"cannot write {path}: {parent} is a file, not a folder")
 
 
 def cmd_baseline_save(args: argparse.Namespace) -> int:
@@ -367,7 +387,10 @@ def build_parser() -> argparse.ArgumentParser:
         "gate",
         help="fail when results regress against a baseline",
         description="Compare matching points of two result sets under a noise-aware policy. "
-        "Exit 0: pass, 1: regression, 2: error (e.g. nothing to compare, mismatched datasets).",
+        "Exit 0: pass, 1: regression, 2: error (e.g. nothing to compare, mismatched datasets, "
+        "an output path that is a directory), 3: inconclusive (the calibration kernel shows one "
+        "side's machine ran much slower than unchanged runs differ, so speed checks cannot be "
+        "trusted; 'busy_machine: fail' in the policy makes it a regression instead).",
     )
     gate.add_argument(
         "--baseline",
@@ -381,6 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gate.add_argument("--markdown", metavar="PATH", help="also write a Markdown summary (PR comment)")
     gate.add_argument("--json", metavar="PATH", help="also write the JSON verdict")
+    gate.add_argument(
+        "--all", action="store_true", help="print every check (default: only failing and warning ones)"
+    )
     gate.set_defaults(handler=cmd_gate)
 
     baseline = commands.add_parser("baseline", help="manage gate baselines", description="Gate baselines.")
@@ -411,11 +437,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VecbenchError as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: finished points are saved; run the same command again to resume", file=sys.stderr)
-        return 130
+        print(interrupted_line(getattr(args, "result_dir", None)), file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {disk_full_line(exc, getattr(args, 'result_dir', None))}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def disk_full_line(exc: OSError, out: Path | None) -> str:
+    """A full disk or quota: which folder, what was kept, and what to do."""
+    where = Path(exc.filename).parent if exc.filename else out
+    line = f"{exc.strerror or 'no space left on device'}: the disk holding {where or 'the output'} is full"
+    if out is not None:
+        line += f"; {kept_points(out)} points kept in {out}, free some space and re-run to resume"
+    return line
+
+
+def interrupted_line(out: Path | None) -> str:
+    """What Ctrl-C left behind: the finished points kept in OUT, and how to go on."""
+    if out is None:
+        return "interrupted; nothing was written"
+    return f"interrupted, {kept_points(out)} points kept, re-run to resume (results in {out})"
+
+
+def kept_points(out: Path) -> int:
+    """Finished points in a result folder (index sweep rows or pipeline runs); 0 when unreadable."""
+    from vecbench.reports.pipeline_store import PipelineStore
+    from vecbench.reports.store import ResultStore
+
+    try:
+        frame = ResultStore(out).read()
+        if frame.empty:
+            frame = PipelineStore(out).read()
+    except (VecbenchError, OSError, KeyError):
+        return 0
+    if frame.empty or "status" not in frame.columns:
+        return 0
+    keys = "point_key" if "point_key" in frame.columns else None
+    done = frame[frame["status"] == "ok"]
+    return int(done[keys].nunique()) if keys else len(done)
 
 
 if __name__ == "__main__":

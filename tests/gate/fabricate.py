@@ -37,6 +37,7 @@ class FakePoint:
     repeat_noise: float = 0.03  # sd of log-speed per repetition
     calibration_ms: float = 1.8
     calibrated: bool = True
+    load: float = 1.0  # a busy machine: wall-clock samples and the kernel slow by this, CPU time does not
 
     def with_(self, **changes: Any) -> FakePoint:
         return replace(self, **changes)
@@ -93,30 +94,32 @@ def fabricate(
 def _raw_files(store: ResultStore, point: FakePoint, rng: np.random.Generator) -> dict[str, Any]:
     difficulty = np.random.default_rng(QUERY_SEED).lognormal(0.0, 0.4, point.n_queries)
     cost_ns = point.latency_us * 1e3 * point.slowdown
-    latencies, batches = [], []
+    latencies, batches, kernels = [], [], []
     for repeat in range(point.repeats):
         speed = float(np.exp(rng.normal(0.0, point.repeat_noise)))
         lat = cost_ns * difficulty * speed * np.exp(rng.normal(0.0, point.noise, point.n_queries))
         batch = cost_ns * point.n_queries * 0.7 * speed * np.exp(rng.normal(0.0, point.noise, point.runs))
         arrays = {
             "ids": np.zeros((point.n_queries, 10), dtype=np.int64),
-            "latencies_ns": lat.astype(np.int64),
+            "latencies_ns": (lat * point.load).astype(np.int64),
             "latencies_cpu_ns": (lat * 0.98).astype(np.int64),
-            "batch_ns": batch.astype(np.int64),
+            "batch_ns": (batch * point.load).astype(np.int64),
             "batch_cpu_ns": (batch * 0.99).astype(np.int64),
-            "build_ns": np.asarray([int(2e8 * speed)], dtype=np.int64),
+            "build_ns": np.asarray([int(2e8 * speed * point.load)], dtype=np.int64),
         }
         if point.calibrated:
-            cal = point.calibration_ms * 1e6 * np.exp(np.abs(rng.normal(0.0, 0.02, 8)))
+            cal = point.calibration_ms * point.load * 1e6 * np.exp(np.abs(rng.normal(0.0, 0.02, 8)))
             arrays["calibration_ns"] = cal.astype(np.int64)
+            kernels.append(cal)
         np.savez(store.raw_dir / raw_file_name(point.key, repeat), **arrays)  # type: ignore[arg-type]
         latencies.append(lat)
         batches.append(batch)
-    pooled = np.concatenate(latencies) / 1e6
+    pooled = np.concatenate(latencies) * point.load / 1e6
     return {
+        "calibration_ms": float(np.median(np.concatenate(kernels)) / 1e6) if kernels else float("nan"),
         "recall": point.recall,
         "recall_ids": point.recall,
-        "qps": float(np.median(point.n_queries / (np.concatenate(batches) / 1e9))),
+        "qps": float(np.median(point.n_queries / (np.concatenate(batches) * point.load / 1e9))),
         "latency_p50_ms": float(np.percentile(pooled, 50)),
         "latency_p95_ms": float(np.percentile(pooled, 95)),
         "latency_p99_ms": float(np.percentile(pooled, 99)),

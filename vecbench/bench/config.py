@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vecbench.config_errors import read_yaml, validation_message
+from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
@@ -56,12 +56,16 @@ class ExperimentConfig(BaseModel):
     dataset: DatasetSpec
     k: int = Field(default=10, ge=1)
     indexes: list[IndexEntry] = Field(min_length=1)
-    threads: int = Field(default=1, ge=1, description="search threads (latency is per single query call)")
-    runs: int = Field(default=1, ge=1, description="batch-throughput repetitions per query point")
-    repeats: int = Field(
-        default=1, ge=1, description="independent worker runs per build point (samples for the gate)"
+    # Upper bounds on every knob that multiplies the work: far above any real use, and a typo
+    # such as runs: 1000000000 is a one-line error instead of a run that never ends.
+    threads: int = Field(
+        default=1, ge=1, le=1024, description="search threads (latency is per single query call)"
     )
-    warmup_queries: int = Field(default=100, ge=0)
+    runs: int = Field(default=1, ge=1, le=1000, description="batch-throughput repetitions per query point")
+    repeats: int = Field(
+        default=1, ge=1, le=100, description="independent worker runs per build point (samples for the gate)"
+    )
+    warmup_queries: int = Field(default=100, ge=0, le=10_000_000)
     latency: bool = Field(default=True, description="time single-query calls for latency percentiles")
     timeout_s: float = Field(default=1800.0, gt=0, description="per build point, in its worker process")
     memory_limit_gb: float | None = Field(default=None, gt=0, description="address-space cap per worker")

@@ -9,11 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vecbench.bench.config import IndexEntry, StrategySpec
-from vecbench.config_errors import read_yaml, validation_message
+from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.logs.registry import LogSpec
 from vecbench.datasets.logs.split import SplitSpec
 from vecbench.errors import ConfigError
@@ -138,8 +137,8 @@ class PipelineConfig(BaseModel):
 def is_pipeline_config(path: str | Path) -> bool:
     """True when the file is YAML whose top level says ``kind: pipeline``; errors are left to the loaders."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = read_yaml(Path(path))  # bounded: an alias bomb is refused here too
+    except ConfigError:
         return False
     return isinstance(data, dict) and data.get("kind") == PIPELINE_KIND
 

@@ -46,10 +46,14 @@ def spawned(
     context = mp.get_context("spawn")
     receiver, sender = context.Pipe(duplex=duplex)
     process = context.Process(target=target, args=(*args, sender), daemon=True)
-    process.start()
+    with interrupts_deferred():
+        process.start()
     sender.close()
     try:
         yield process, receiver
+    except KeyboardInterrupt:
+        process.kill()  # the worker ignores Ctrl-C (ignore_interrupts): stop it now, not in 5 s
+        raise
     finally:
         receiver.close()
         process.join(5)
@@ -83,6 +87,25 @@ def die_with_parent() -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Block SIGINT while a worker starts. The worker inherits the block, so a Ctrl-C during its
+    imports cannot raise there (before ``ignore_interrupts`` runs); the runner gets a Ctrl-C that
+    arrived meanwhile as soon as the block ends."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def ignore_interrupts() -> None:
+    """Leave Ctrl-C to the runner: the terminal sends SIGINT to the whole process group, and a
+    worker that took it would die mid-measurement with its own traceback. The runner stops the
+    workers it started and says what was kept."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def exit_reason(exitcode: int | None, timeout_s: float | None = None) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 
 from vecbench.bench.calibration import CalibrationKernel
 from vecbench.bench.messages import Built, Failed, Finished, Measured
-from vecbench.bench.spawn import die_with_parent, lead_own_group
+from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
 from vecbench.bench.workloads import Prepared, WorkerContext, Workload, one_line
 from vecbench.core.atomic import atomic_writer
 from vecbench.datasets import load_dataset
@@ -144,6 +144,7 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
+    ignore_interrupts()
     die_with_parent()
     lead_own_group()
     if task.memory_limit_bytes:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from vecbench.core.config import shown
 from vecbench.core.errors import ConfigError, closest_hint
 
 
@@ -59,29 +60,29 @@ class ParamSpec:
         expected = self.type
         if expected is bool:
             if not isinstance(value, bool):
-                raise ConfigError(f"{adapter}: parameter '{name}' must be true or false, got {value!r}")
+                raise ConfigError(f"{adapter}: parameter '{name}' must be true or false, got {shown(value)}")
             return value
         if expected is int:
             if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-                raise ConfigError(f"{adapter}: parameter '{name}' must be an integer, got {value!r}")
+                raise ConfigError(f"{adapter}: parameter '{name}' must be an integer, got {shown(value)}")
             value = int(value)
         elif expected is float:
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(f"{adapter}: parameter '{name}' must be a number, got {value!r}")
+                raise ConfigError(f"{adapter}: parameter '{name}' must be a number, got {shown(value)}")
             value = float(value)
         elif expected is str and not isinstance(value, str):
-            raise ConfigError(f"{adapter}: parameter '{name}' must be a string, got {value!r}")
+            raise ConfigError(f"{adapter}: parameter '{name}' must be a string, got {shown(value)}")
         if self.choices is not None and value not in self.choices:
             raise ConfigError(
-                f"{adapter}: parameter '{name}'={value!r} is not allowed; use one of {list(self.choices)}"
+                f"{adapter}: parameter '{name}'={shown(value)} is not allowed; use one of {list(self.choices)}"
             )
         if self.minimum is not None and value < self.minimum:
             raise ConfigError(
-                f"{adapter}: parameter '{name}'={value!r} is below its minimum {self.minimum:g}"
+                f"{adapter}: parameter '{name}'={shown(value)} is below its minimum {self.minimum:g}"
             )
         if self.maximum is not None and value > self.maximum:
             raise ConfigError(
-                f"{adapter}: parameter '{name}'={value!r} is above its maximum {self.maximum:g}"
+                f"{adapter}: parameter '{name}'={shown(value)} is above its maximum {self.maximum:g}"
             )
         return value
 

@@ -1,8 +1,14 @@
-"""On-disk cache of exact ground truth: atomic writes, and lookup that reuses a larger K."""
+"""On-disk cache of exact ground truth: atomic writes, and lookup that reuses a larger K.
+
+Each file carries a checksum over its arrays and over ``source``, a text naming what it was
+computed from (dataset fingerprint, metric, K, filter); a file whose checksum or source does not
+match, crafted, damaged, renamed or left by an older vecbench, is ignored and recomputed.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import tempfile
@@ -42,10 +48,21 @@ def find_cached(cache_dir: Path, fingerprint: str, metric: Metric, k: int) -> li
     return [path for _, path in sorted(found)]
 
 
+def checksum(source: str, ids: np.ndarray, distances: np.ndarray) -> str:
+    """blake2b over what the arrays were computed from and their exact bytes, shapes and types."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(source.encode())
+    for array in (ids, distances):
+        digest.update(f"|{array.dtype.str}{array.shape}|".encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    return digest.hexdigest()
+
+
 def read_cached(
-    path: Path, n_queries: int, n_base: int, k: int, padded: bool = False
+    path: Path, n_queries: int, n_base: int, k: int, *, source: str, padded: bool = False
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(ids, distances) cut to ``k`` columns, or None if the file is unreadable or does not fit.
+    """(ids, distances) cut to ``k`` columns, or None if the file is unreadable, does not fit, was
+    computed from something other than ``source``, or fails its checksum.
 
     ``padded`` accepts -1 ids (filtered ground truth, where fewer than k items may pass).
     """
@@ -53,7 +70,11 @@ def read_cached(
         with np.load(path, allow_pickle=False) as archive:
             ids = np.asarray(archive["ids"])
             distances = np.asarray(archive["distances"])
+            stored_source = str(archive["source"])
+            stored_sum = str(archive["checksum"])
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    if stored_source != source or stored_sum != checksum(source, ids, distances):
         return None
     fits = (
         ids.dtype == np.int64
@@ -69,13 +90,21 @@ def read_cached(
     return np.ascontiguousarray(ids[:, :k]), np.ascontiguousarray(distances[:, :k])
 
 
-def write_atomic(path: Path, ids: np.ndarray, distances: np.ndarray) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename: readers never see a partial file."""
+def write_atomic(path: Path, ids: np.ndarray, distances: np.ndarray, source: str = "") -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename: readers never see a partial file.
+
+    The file holds ``source`` and the checksum ``read_cached`` verifies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, ids=ids, distances=distances)
+            np.savez(
+                handle,
+                ids=ids,
+                distances=distances,
+                source=np.asarray(source),
+                checksum=np.asarray(checksum(source, ids, distances)),
+            )
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)

@@ -86,9 +86,16 @@ def compute_exact(
     queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, block_size: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Brute-force (ids int64, distances float32) of the ``k`` nearest base rows to every query."""
+    if not 1 <= k <= base.shape[0]:
+        raise ConfigError(f"ground truth needs 1 <= k <= n_base ({base.shape[0]}), got k={k}")
+    return _exact(queries, base, metric, k, block_size)
+
+
+def _exact(
+    queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, block_size: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``compute_exact`` without its check: also the spot check of a cached file."""
     n_base, n_queries = base.shape[0], queries.shape[0]
-    if not 1 <= k <= n_base:
-        raise ConfigError(f"ground truth needs 1 <= k <= n_base ({n_base}), got k={k}")
     if block_size is None:
         block_size = max(1, min(1024, _BLOCK_ENTRIES // max(1, n_base)))
     # Extra float32 candidates re-ranked in float64: a margin for float32 rounding.
@@ -160,17 +167,43 @@ def _rerank_distances(queries: np.ndarray, base: np.ndarray, ids: np.ndarray, me
     return np.concatenate(parts, axis=0) if parts else np.empty(ids.shape, dtype=np.float64)
 
 
+def cache_source(dataset: Dataset, k: int) -> str:
+    """What a cached ground truth of ``k`` neighbours was computed from (checked on read)."""
+    return f"exact|{dataset.fingerprint}|{dataset.metric.value}|n_base={dataset.n_base}|k={k}"
+
+
 def _from_cache(dataset: Dataset, k: int, cache_dir: Path) -> tuple[np.ndarray, np.ndarray] | None:
     for path in find_cached(cache_dir, dataset.fingerprint, dataset.metric, k):
-        found = read_cached(path, dataset.n_queries, dataset.n_base, k)
-        if found is not None:
+        stored_k = int(path.stem.rsplit("-k", 1)[1])
+        found = read_cached(
+            path, dataset.n_queries, dataset.n_base, k, source=cache_source(dataset, stored_k)
+        )
+        if found is not None and _spot_check(dataset, found):
             return found
     return None
+
+
+# Queries recomputed exactly on every cache read: a file whose checksum was forged along with its
+# ids still disagrees with the data here (a few single-query searches: milliseconds).
+SPOT_QUERIES = 4
+
+
+def _spot_check(dataset: Dataset, found: tuple[np.ndarray, np.ndarray]) -> bool:
+    """Whether a few queries' cached neighbours have the distances exact search gives now."""
+    ids, distances = found
+    rows = np.unique(np.linspace(0, dataset.n_queries - 1, SPOT_QUERIES).astype(np.int64))
+    queries = np.asarray(dataset.queries[rows])
+    _, exact = _exact(queries, dataset.base, dataset.metric, ids.shape[1])
+    theirs = _rerank_distances(queries, dataset.base, ids[rows], dataset.metric)
+    ours = exact.astype(np.float64)
+    close = np.abs(ours - theirs) <= SHIPPED_TOLERANCE * np.maximum(1.0, np.abs(ours))
+    stored = np.abs(distances[rows].astype(np.float64) - ours) <= SHIPPED_TOLERANCE * np.maximum(1.0, np.abs(ours))
+    return bool(close.all() and stored.all())
 
 
 def _store(dataset: Dataset, found: tuple[np.ndarray, np.ndarray], cache_dir: Path) -> None:
     path = cache_path(cache_dir, dataset.fingerprint, dataset.metric, found[0].shape[1])
     try:
-        write_atomic(path, *found)
+        write_atomic(path, *found, source=cache_source(dataset, found[0].shape[1]))
     except OSError as exc:
         raise DatasetError(f"cannot write the ground-truth cache {path}: {exc.strerror or exc}") from None

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from vecbench.core.params import ParamSpec, resolve_params
+from vecbench.datasets.memory import require_memory
 from vecbench.datasets.raw import RawVectors
 
 DEFAULT_N_BASE = 10_000
@@ -55,6 +56,12 @@ def _draw(seq: np.random.SeedSequence, centers: np.ndarray, n: int, std: float) 
 def load_synthetic(n_base: int, n_queries: int, seed: int, options: Mapping[str, Any]) -> RawVectors:
     """Validate generator options (unknown names suggest the closest) and draw the data."""
     params = resolve_params("synthetic", OPTIONS, options)
+    n = n_base + n_queries
+    require_memory(
+        n * (4 * params["dim"] + 8),  # float32 vectors, plus each point's int64 cluster label
+        f"synthetic dataset n_base={n_base:,} n_queries={n_queries:,} dim={params['dim']:,}",
+        "lower n_base, n_queries or dim",
+    )
     base, queries = make_blobs(n_base, n_queries, seed=seed, **params)
     described = ", ".join(f"{k}={v}" for k, v in params.items())
     return RawVectors(base=base, queries=queries, source=f"synthetic blobs ({described}, seed={seed})")

@@ -41,12 +41,17 @@ def filtered_ground_truth(
     path = (
         filtered_cache_path(cache_dir, dataset, filter_key(canonical, active), depth) if cache_dir else None
     )
-    found = read_cached(path, dataset.n_queries, dataset.n_base, depth, padded=True) if path else None
+    source = f"filtered|{dataset.fingerprint}|{dataset.metric.value}|{filter_key(canonical, active)}|k={depth}"
+    found = (
+        read_cached(path, dataset.n_queries, dataset.n_base, depth, source=source, padded=True)
+        if path
+        else None
+    )
     if found is None:
         found = compute_filtered(dataset, active, depth)
         if path is not None:
             try:
-                write_atomic(path, *found)
+                write_atomic(path, *found, source=source)
             except OSError as exc:
                 raise DatasetError(
                     f"cannot write the ground-truth cache {path}: {exc.strerror or exc}"

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from vecbench.core.config import shown
 from vecbench.errors import ConfigError, closest_hint
 from vecbench.filters.expr import COMPARISONS, And, Compare, Contains, Expr, In, Literal, Not, Or
 
@@ -29,7 +30,7 @@ def parse_filter(spec: Any, where: str = "filter") -> Expr:
         return spec
     if not isinstance(spec, Mapping) or not spec:
         raise ConfigError(
-            f"{where}: a filter is a non-empty mapping such as {{year: {{gte: 1990}}}}, got {spec!r}"
+            f"{where}: a filter is a non-empty mapping such as {{year: {{gte: 1990}}}}, got {shown(spec)}"
         )
     parts = [_parse_key(str(key), value, f"{where}.{key}") for key, value in spec.items()]
     return parts[0] if len(parts) == 1 else And(tuple(parts))
@@ -59,12 +60,12 @@ def _parse_key(key: str, value: Any, where: str) -> Expr:
 def _leaf(attribute: str, op: str, operand: Any, where: str) -> Expr:
     if op in COMPARISONS:
         if isinstance(operand, list | Mapping):
-            raise ConfigError(f"{where}: '{op}' compares with one value, got {operand!r}")
+            raise ConfigError(f"{where}: '{op}' compares with one value, got {shown(operand)}")
         return Compare(attribute, op, _literal(operand, where))
     if op in LIST_OPERATORS:
         values = operand if isinstance(operand, list | tuple) else None
         if values is None:
-            raise ConfigError(f"{where}: '{op}' takes a list of values, got {operand!r}")
+            raise ConfigError(f"{where}: '{op}' takes a list of values, got {shown(operand)}")
         if not values:
             raise ConfigError(f"{where}: '{op}' needs at least one value; an empty list matches nothing")
         literals = tuple(_literal(v, f"{where}[{i}]") for i, v in enumerate(values))
@@ -81,5 +82,5 @@ def _literal(value: Any, where: str) -> Literal:
     if isinstance(value, str | bool | int | float | dt.date | dt.datetime):
         return value
     raise ConfigError(
-        f"{where}: {value!r} is not a value a filter can compare with (text, number, boolean, date)"
+        f"{where}: {shown(value)} is not a value a filter can compare with (text, number, boolean, date)"
     )

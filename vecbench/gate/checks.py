@@ -21,9 +21,11 @@ class Status(str, Enum):
     STILL_FAILING = "still failing"
     NEW = "new"  # only in the current results
     NOT_MEASURED = "not measured"  # one side lacks the metric (e.g. latency was switched off)
+    INCONCLUSIVE = "inconclusive"  # worse by more than the limit, but one side's machine was busy
 
 
 FAILING = frozenset({Status.REGRESSION, Status.MISSING, Status.FAILED})
+ATTENTION = FAILING | {Status.WARN, Status.INCONCLUSIVE}  # what the terminal shows without --all
 POINT_LEVEL = "(point)"  # the metric name of presence and failure checks
 
 
@@ -91,6 +93,10 @@ class Check:
     @property
     def fails(self) -> bool:
         return self.gated and self.status in FAILING
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.gated and self.status is Status.INCONCLUSIVE
 
     def to_dict(self) -> dict[str, Any]:
         return {

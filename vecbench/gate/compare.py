@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from vecbench.errors import VecbenchError
 from vecbench.gate.checks import POINT_LEVEL, Check, PointRef, Status
 from vecbench.gate.policy import GatePolicy, MetricRule
 from vecbench.gate.resultset import ResultSet
-from vecbench.gate.samples import SAMPLED, PointSamples
+from vecbench.gate.samples import SAMPLED, PointSamples, is_wall_clock
 from vecbench.gate.stats import RatioEstimate, ratio_interval
 from vecbench.metrics.catalog import MetricInfo
 
@@ -63,6 +64,16 @@ def same_machine(baseline: ResultSet, current: ResultSet) -> bool:
     return None not in base and base == [current.environment.get(key) for key in keys]
 
 
+def busy_note(policy: GatePolicy) -> str:
+    """How a busy machine changes the verdict, for the report's normalisation line."""
+    if policy.busy_machine == "fail":
+        return "wall-clock speed checks past their limit still fail (busy_machine: fail)"
+    return (
+        "wall-clock speed checks past their limit are inconclusive (exit 3); "
+        "CPU-time checks still decide"
+    )
+
+
 def decide_normalization(baseline: ResultSet, current: ResultSet, policy: GatePolicy) -> tuple[bool, str]:
     """Whether speeds are divided by the calibration kernel, and why, in words for the report.
 
@@ -76,8 +87,52 @@ def decide_normalization(baseline: ResultSet, current: ResultSet, policy: GatePo
     return True, f"speeds normalised by the calibration kernel (normalize: {policy.normalize})"
 
 
+def calibration_slowdown(baseline: ResultSet, current: ResultSet) -> float | None:
+    """How many times slower the current side ran the calibration kernel than the baseline.
+
+    The median over matched finished points of the rows' ``calibration_ms`` (the kernel timed
+    beside each point), else the job calibration of ``environment.json``; None when neither side
+    recorded one. Above 1: the current machine was slower (busier); below 1: the baseline's.
+    """
+    columns = "calibration_ms" in baseline.rows.columns and "calibration_ms" in current.rows.columns
+    if columns:
+        base = baseline.rows.set_index("point_key")["calibration_ms"]
+        cur = current.rows.set_index("point_key")["calibration_ms"]
+        base, cur = base[~base.index.duplicated()], cur[~cur.index.duplicated()]
+        ratio = (cur / base.reindex(cur.index)).replace([np.inf, -np.inf], np.nan).dropna()
+        ratio = ratio[ratio > 0]
+        if not ratio.empty:
+            return float(np.median(ratio))
+    b = (baseline.environment.get("calibration") or {}).get("median_ms")
+    c = (current.environment.get("calibration") or {}).get("median_ms")
+    if isinstance(b, int | float) and isinstance(c, int | float) and b > 0 and c > 0:
+        return float(c) / float(b)
+    return None
+
+
+def busy_side(slowdown: float | None, policy: GatePolicy) -> str | None:
+    """'current' or 'baseline' when that side's machine ran slower than ``busy_ratio`` allows."""
+    if slowdown is None or not math.isfinite(slowdown) or slowdown <= 0:
+        return None
+    if slowdown > policy.busy_ratio:
+        return "current"
+    if 1.0 / slowdown > policy.busy_ratio:
+        return "baseline"
+    return None
+
+
 class Comparator:
-    """Compares two result sets under one policy; ``checks()`` yields every outcome."""
+    """Compares two result sets under one policy; ``checks()`` yields every outcome.
+
+    When the calibration kernel shows one side ran on a busy machine (its median pass beyond
+    ``busy_ratio`` of the other side's), a wall-clock check past its limit is ``inconclusive``
+    (or a regression, ``busy_machine: fail``): the load explains it as well as the code does.
+    Dividing by the kernel was tried and is worse there: under a fluctuating load the kernel,
+    timed just before and after a point, differs by up to 3x from point to point in one run, so
+    normalised latencies moved +130% between unchanged runs whose raw latencies agreed.
+    CPU-time checks (``cpu_ms_per_query``), which waiting for the CPU does not inflate, still
+    decide, so a real slowdown behind the load is still a regression.
+    """
 
     def __init__(self, baseline: ResultSet, current: ResultSet, policy: GatePolicy) -> None:
         self.baseline = baseline
@@ -85,6 +140,17 @@ class Comparator:
         self.policy = policy
         self.rng = np.random.default_rng(policy.seed)
         self.normalize, self.normalization = decide_normalization(baseline, current, policy)
+        self.slowdown = calibration_slowdown(baseline, current)
+        # Across machines the kernel's ratio is the machines' speed, which normalize handles.
+        mine = same_machine(baseline, current) and not self.normalize
+        self.busy = busy_side(self.slowdown, policy) if mine else None
+        if self.busy is not None:
+            self.normalization = f"{self.busy_text()}: {busy_note(policy)}"
+
+    def busy_text(self) -> str:
+        """'the machine ran 3.7x slower on the current side (calibration kernel)'."""
+        factor = self.slowdown if self.busy == "current" else 1.0 / (self.slowdown or 1.0)
+        return f"the machine ran {factor:.1f}x slower on the {self.busy} side (calibration kernel)"
 
     def checks(self) -> list[Check]:
         check_comparable(self.baseline, self.current)
@@ -127,7 +193,16 @@ class Comparator:
                     yield self._sampled_check(point, spec, info, rule, base_value, cur_value, b_s, c_s)
                     continue
             note = "no raw samples: decided on the estimate" if info.name in SAMPLED and rule.relative else ""
-            yield decide(point, spec, info, rule, base_value, cur_value, None, note)
+            yield self._busy(decide(point, spec, info, rule, base_value, cur_value, None, note))
+
+    def _busy(self, check: Check) -> Check:
+        """On a busy machine, a wall-clock check that fails cannot be told from the load."""
+        if self.busy is None or not is_wall_clock(check.metric.split("@")[0]):
+            return check
+        if check.status is not Status.REGRESSION or self.policy.busy_machine == "fail":
+            return check
+        note = f"inconclusive: {self.busy_text()}; {check.note}"
+        return replace(check, status=Status.INCONCLUSIVE, note=note)
 
     def _sampled_check(
         self,
@@ -160,7 +235,7 @@ class Comparator:
         if normalize:
             speed = float(np.median(b.calibration_ms()) / np.median(c.calibration_ms()))
             note += f"; current ran the kernel at {speed:.2f}x the baseline's speed"
-        return decide(point, spec, info, rule, base_value, cur_value, estimate, note, normalize)
+        return self._busy(decide(point, spec, info, rule, base_value, cur_value, estimate, note, normalize))
 
 
 def presence_check(

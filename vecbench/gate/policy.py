@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from vecbench.config_errors import read_yaml, validation_message
+from vecbench.core.config import read_yaml, validation_message
 from vecbench.errors import ConfigError
 from vecbench.metrics.catalog import METRICS, MetricInfo, MetricKind
 from vecbench.metrics.recsys_catalog import PIPELINE_METRICS, describe
@@ -59,6 +59,11 @@ DEFAULT_RULES: dict[str, MetricRule | None] = {
     "rss_peak_bytes": MetricRule(max_change=0.10),
     "distance_computations": MetricRule(max_change=0.10),
 }
+# Bootstrap cost grows linearly with the resamples; 100k already takes minutes on a large sweep.
+MAX_BOOTSTRAP = 100_000
+# Unchanged reruns on one quiet or moderately loaded machine keep the calibration kernel within this
+# ratio of each other (README, "Regression gate"); beyond it, one side ran on a busy machine.
+DEFAULT_BUSY_RATIO = 1.5
 DEFAULT_QUALITY_DROP = 0.01  # quality metrics measured as a fraction (recall, ndcg, coverage...)
 DEFAULT_QUALITY_CHANGE = 0.05  # quality metrics in other units (novelty in bits, popularity in events)
 
@@ -88,12 +93,29 @@ class GatePolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0, description="two-sided interval level")
-    bootstrap: int = Field(default=2000, ge=200, description="bootstrap resamples per comparison")
+    bootstrap: int = Field(
+        default=2000,
+        ge=200,
+        le=MAX_BOOTSTRAP,
+        description="bootstrap resamples per comparison (the gate's time grows with it)",
+    )
     seed: int = 0
     normalize: Literal["auto", "always", "never"] = Field(
         default="auto",
         description="divide speeds by the calibration kernel timed beside them; auto: only when "
         "the two sides ran on different machines (hostname or CPU model differ)",
+    )
+    busy_ratio: float = Field(
+        default=DEFAULT_BUSY_RATIO,
+        gt=1.0,
+        le=100.0,
+        description="a side whose calibration kernel ran this many times slower (or faster) than "
+        "the other's ran on a busy machine: wall-clock speeds are normalised by the kernel",
+    )
+    busy_machine: Literal["inconclusive", "fail"] = Field(
+        default="inconclusive",
+        description="a wall-clock speed check that still fails on a busy machine: inconclusive "
+        "(exit 3) or fail (a regression, exit 1)",
     )
     missing: Literal["fail", "warn"] = "fail"
     failed: Literal["fail", "warn"] = "fail"

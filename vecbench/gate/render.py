@@ -6,11 +6,13 @@ import json
 import math
 from typing import Any
 
-from vecbench.gate.checks import Check, Status
+from vecbench.gate.checks import ATTENTION, Check, Status
 from vecbench.gate.verdict import Verdict
+from vecbench.reports.escape import markdown_text, terminal_text
 
 ORDER = [
     Status.REGRESSION,
+    Status.INCONCLUSIVE,
     Status.FAILED,
     Status.MISSING,
     Status.WARN,
@@ -22,7 +24,7 @@ ORDER = [
     Status.PASS,
 ]
 HEADER = ["status", "point", "metric", "baseline", "current", "change", "interval", "limit", "note"]
-MARK = {"pass": "✅", "regression": "❌", "error": "⚠️"}
+MARK = {"pass": "✅", "regression": "❌", "error": "⚠️", "inconclusive": "❔"}
 
 
 def sorted_checks(checks: list[Check]) -> list[Check]:
@@ -90,33 +92,46 @@ def _environment_lines(verdict: Verdict) -> list[str]:
     return lines
 
 
-def format_terminal(verdict: Verdict) -> str:
-    """A plain-text table of every check, failing ones first, with a headline and summary."""
+def needs_attention(check: Check) -> bool:
+    """Failing, warning and inconclusive checks (gated or not): what a reader must look at."""
+    return check.status in ATTENTION
+
+
+def format_terminal(verdict: Verdict, everything: bool = False) -> str:
+    """A plain-text table of the failing and warning checks (every check with ``everything``),
+    failing ones first, with a headline and summary; control characters from labels are shown
+    escaped, never sent to the terminal."""
     if verdict.error is not None:
-        return f"vecbench gate: ERROR (exit {verdict.exit_code}): {verdict.error}"
-    rows = [HEADER] + [cells(check) for check in sorted_checks(verdict.checks)]
+        return terminal_text(f"vecbench gate: ERROR (exit {verdict.exit_code}): {verdict.error}")
+    ordered = sorted_checks(verdict.checks)
+    shown = ordered if everything else [check for check in ordered if needs_attention(check)]
+    rows = [HEADER] + [[terminal_text(cell) for cell in cells(check)] for check in shown]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     table = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
     ]
+    if not shown:
+        table = ["every check is within its limit"]
+    hidden = len(ordered) - len(shown)
     head = f"vecbench gate: {verdict.outcome.upper()} (exit {verdict.exit_code})"
-    return "\n".join(
-        [
-            head,
-            f"baseline {verdict.baseline}  vs  current {verdict.current}",
-            *_environment_lines(verdict),
-            "",
-            *table,
-            "",
-            _summary_line(verdict),
-        ]
-    )
+    lines = [
+        head,
+        terminal_text(f"baseline {verdict.baseline}  vs  current {verdict.current}"),
+        *(terminal_text(line) for line in _environment_lines(verdict)),
+        "",
+        *table,
+        "",
+        terminal_text(_summary_line(verdict)),
+    ]
+    if hidden:
+        lines.append(f"{hidden} passing or informational check(s) not shown; --all prints every check")
+    return "\n".join(lines)
 
 
 def _md_table(checks: list[Check]) -> list[str]:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     for check in checks:
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells(check)) + " |")
+        lines.append("| " + " | ".join(markdown_text(cell) for cell in cells(check)) + " |")
     return lines
 
 
@@ -124,13 +139,14 @@ def format_markdown(verdict: Verdict) -> str:
     """A pull-request comment: headline, the checks that need attention, all checks folded away."""
     head = f"## {MARK[verdict.outcome]} vecbench gate: {verdict.outcome}"
     if verdict.error is not None:
-        return f"{head}\n\n{verdict.error}\n"
+        return f"{head}\n\n{markdown_text(verdict.error)}\n"
     ordered = sorted_checks(verdict.checks)
     notable = [c for c in ordered if c.status is not Status.PASS]
     lines = [
         head,
         "",
-        f"Baseline `{verdict.baseline}` vs current `{verdict.current}`: {_summary_line(verdict)}.",
+        f"Baseline {markdown_text(verdict.baseline)} vs current {markdown_text(verdict.current)}: "
+        f"{markdown_text(_summary_line(verdict))}.",
         "",
     ]
     if notable:
@@ -146,7 +162,7 @@ def format_markdown(verdict: Verdict) -> str:
         "</details>",
         "",
     ]
-    lines += [f"- {line}" for line in _environment_lines(verdict)]
+    lines += [f"- {markdown_text(line)}" for line in _environment_lines(verdict)]
     return "\n".join(lines) + "\n"
 
 

@@ -143,6 +143,15 @@ class PointSamples:
         return values * kernel if spec.throughput else values / kernel
 
 
+WALL_CLOCK_ARRAYS = frozenset({"batch_ns", "latencies_ns", "build_ns"})
+
+
+def is_wall_clock(metric: str) -> bool:
+    """Whether a metric is timed by the wall clock, which a busy machine slows (CPU time is not)."""
+    spec = SAMPLED.get(metric)
+    return spec is not None and spec.array in WALL_CLOCK_ARRAYS
+
+
 def summarise(metric: str, pooled: np.ndarray) -> np.ndarray:
     """The metric's value from pooled samples (last axis), vectorised over leading axes."""
     return SAMPLED[metric].statistic(pooled)

@@ -1,4 +1,5 @@
-"""The gate's verdict: pass (exit 0), regression (exit 1) or error (exit 2), with every check behind it."""
+"""The gate's verdict: pass (exit 0), regression (exit 1), error (exit 2) or inconclusive (exit 3:
+a speed check failed while one side's machine was busy), with every check behind it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from vecbench.gate.pipeline import PipelineComparator
 from vecbench.gate.policy import GatePolicy
 from vecbench.gate.resultset import PIPELINE, ResultSet, open_result_set
 
-EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR = 0, 1, 2
+EXIT_PASS, EXIT_REGRESSION, EXIT_ERROR, EXIT_INCONCLUSIVE = 0, 1, 2, 3
 ENVIRONMENT_KEYS = ("hostname", "cpu_model", "cpu_count", "git_commit", "recorded_at", "libraries")
 
 
@@ -32,11 +33,18 @@ class Verdict:
     def exit_code(self) -> int:
         if self.error is not None:
             return EXIT_ERROR
-        return EXIT_REGRESSION if any(check.fails for check in self.checks) else EXIT_PASS
+        if any(check.fails for check in self.checks):
+            return EXIT_REGRESSION
+        return EXIT_INCONCLUSIVE if any(check.inconclusive for check in self.checks) else EXIT_PASS
 
     @property
     def outcome(self) -> str:
-        return {EXIT_PASS: "pass", EXIT_REGRESSION: "regression", EXIT_ERROR: "error"}[self.exit_code]
+        return {
+            EXIT_PASS: "pass",
+            EXIT_REGRESSION: "regression",
+            EXIT_ERROR: "error",
+            EXIT_INCONCLUSIVE: "inconclusive",
+        }[self.exit_code]
 
     def failures(self) -> list[Check]:
         return [check for check in self.checks if check.fails]

@@ -10,6 +10,8 @@ one while the config (and so every point key) stays the same. Set ``VECBENCH_DRI
 Keys (comma-separated ``key=value``):
   ef_divisor  search with ef // ef_divisor (at least 1)
   spin_us     busy-wait this long per query, inside every search call (slower code: CPU time rises)
+  cpu_spin_us burn this much CPU time per query (slower code that a busy machine cannot hide:
+              unlike spin_us, it costs the same CPU whether or not the process shares its core)
   sleep_us    sleep this long per query (waiting, e.g. on I/O: wall time rises, CPU time does not)
   m_factor    build with M * m_factor (a bigger index that uses more memory)
   fail        1: raise in every search (a point that used to finish now fails)
@@ -39,6 +41,7 @@ ENV_VAR = "VECBENCH_DRIFT"
 class Drift:
     ef_divisor: int = 1
     spin_us: float = 0.0
+    cpu_spin_us: float = 0.0
     sleep_us: float = 0.0
     m_factor: float = 1.0
     fail: bool = False
@@ -91,6 +94,10 @@ class DriftingAdapter(HnswlibAdapter):
         if self.drift.spin_us:
             end = time.perf_counter_ns() + int(self.drift.spin_us * n_queries * 1e3)
             while time.perf_counter_ns() < end:
+                pass
+        if self.drift.cpu_spin_us:
+            end = time.thread_time_ns() + int(self.drift.cpu_spin_us * n_queries * 1e3)
+            while time.thread_time_ns() < end:
                 pass
 
     def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:

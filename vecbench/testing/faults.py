@@ -5,10 +5,13 @@ Not registered by name; a config reaches it as ``adapter: vecbench.testing.fault
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -75,3 +78,32 @@ class FaultInjectingAdapter(ExactAdapter):
         if delay:
             time.sleep(delay * len(queries) / 1000.0)
         return super()._search_batch(queries, k)
+
+
+_HOG = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass"
+
+
+@contextlib.contextmanager
+def cpu_hog(cpu: int, processes: int = 1) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Busy-looping processes pinned to ``cpu`` while the block runs: a neighbour's load, real.
+
+    Whatever else is pinned to that core (``os.sched_setaffinity``) shares it with them, so with
+    ``processes=1`` it gets about half of the core's time, with 2 about a third."""
+    hogs = [subprocess.Popen([sys.executable, "-c", _HOG, str(cpu)]) for _ in range(processes)]
+    try:
+        yield hogs
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+@contextlib.contextmanager
+def pinned(cpu: int) -> Iterator[None]:
+    """Run this process, and the workers it starts in the block, on ``cpu`` only."""
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)

@@ -32,11 +32,23 @@ class Results:
         """Rows whose column (``adapter``, ``label``, ``k``...) or build/query parameter equals each value."""
         rows = self.frame
         for name, value in where.items():
-            if name in rows.columns:
-                rows = rows[rows[name] == value]
-            else:
-                rows = rows[[_param(row, name) == value for _, row in rows.iterrows()]]
+            rows = _narrow(rows, name, value)
         return rows
+
+    def no_match(self, where: dict[str, Any]) -> str:
+        """Why ``select(**where)`` is empty: the first selector that leaves no point, and the
+        values it could have had ('adapter='hnsw' matches no point; known adapters: ...')."""
+        rows = self.frame
+        for name, value in where.items():
+            narrowed = _narrow(rows, name, value)
+            if narrowed.empty:
+                known = _known_values(rows, name)
+                if not known:
+                    return f"{name}={value!r} matches no point: no point has a column or parameter '{name}'"
+                plural = "es" if name.endswith("s") else "s"
+                return f"{name}={value!r} matches no point; known {name}{plural}: {', '.join(known)}"
+            rows = narrowed
+        return f"no point matches {where} in {self.path}"
 
     def assert_metric(
         self,
@@ -55,6 +67,8 @@ class Results:
             raise ConfigError("assert_metric needs at_least=, at_most= or both")
         info, k = parse_metric_spec(spec)
         rows = self.select(**where)
+        if rows.empty and where:
+            raise AssertionError(f"{spec}: {self.no_match(where)}")
         if k is not None:
             measured = sorted(set(rows["k"].dropna().astype(int)))
             rows = rows[rows["k"] == k]
@@ -89,6 +103,21 @@ def describe(row: pd.Series) -> str:
     return f"{row['label']} {build} | {query}".strip()
 
 
+def _narrow(rows: pd.DataFrame, name: str, value: Any) -> pd.DataFrame:
+    if name in rows.columns:
+        return rows[rows[name] == value]
+    return rows[[_param(row, name) == value for _, row in rows.iterrows()]]
+
+
+def _known_values(rows: pd.DataFrame, name: str) -> list[str]:
+    """The distinct values of a column or parameter among ``rows``, as text, sorted."""
+    if name in rows.columns:
+        values = rows[name].dropna().tolist()
+    else:
+        values = [v for v in (_param(row, name) for _, row in rows.iterrows()) if v is not None]
+    return sorted({repr(v) if isinstance(v, str) else str(v) for v in values})
+
+
 def _param(row: pd.Series, name: str) -> Any:
     for column in ("query_params", "build_params"):
         params = json.loads(row[column] or "{}")
@@ -98,6 +127,6 @@ def _param(row: pd.Series, name: str) -> Any:
 
 
 def assert_gate_passes(verdict: Verdict) -> None:
-    """Fail with the gate's own table when a verdict is a regression or an error."""
+    """Fail with the gate's own table when a verdict is a regression, an error or inconclusive."""
     if verdict.exit_code != EXIT_PASS:
         raise AssertionError(format_terminal(verdict))

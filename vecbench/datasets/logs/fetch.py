@@ -55,6 +55,7 @@ def fetch(name: str, dest: str | Path, url: str | None = None, sha256: str | Non
         raise ConfigError(f"no download for '{name}'{closest_hint(name, ARCHIVES)}")
     dest = Path(dest).expanduser()
     target = dest / archive.folder
+    check_destination(dest, target)
     if all((target / f).is_file() for f in archive.required):
         return target
     expected = (sha256 or archive.sha256).lower()
@@ -77,6 +78,22 @@ def fetch(name: str, dest: str | Path, url: str | None = None, sha256: str | Non
             shutil.rmtree(target)
         os.replace(found, target)  # the complete folder appears at once
     return target
+
+
+def check_destination(dest: Path, target: Path) -> None:
+    """Refuse, before downloading, a --dest that is a file and a data folder that is a symbolic
+    link (unpacking would write through it, into whatever it points at)."""
+    if dest.exists() and not dest.is_dir():
+        raise DatasetError(f"--dest {dest} is a file, not a folder; give a folder to unpack into")
+    for parent in dest.parents:
+        if parent.exists() and not parent.is_dir():
+            raise DatasetError(f"--dest {dest}: {parent} is a file, not a folder")
+    if target.is_symlink():
+        raise DatasetError(
+            f"{target} is a symbolic link; remove it or give another --dest (vecbench never writes through a link)"
+        )
+    if target.exists() and not target.is_dir():
+        raise DatasetError(f"{target} is a file, not a folder; move it away or give another --dest")
 
 
 def _download(url: str, path: Path) -> str:

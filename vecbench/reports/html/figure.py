@@ -15,6 +15,7 @@ import io
 import math
 import re
 import secrets
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,8 +104,15 @@ def logit_recall(value: float, resolution: float) -> float:
     return min(max(value, half), 1 - half)
 
 
+def printable(text: str) -> str:
+    """Text matplotlib may draw: control characters (a label's escape codes, newlines) as spaces,
+    so neither the figure nor matplotlib's missing-glyph warnings carry them to a terminal."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
 def shorten(text: str, limit: int = 80) -> str:
     """A title that fits above a plot: the middle of a long one (a dataset path) elided."""
+    text = printable(text)
     if len(text) <= limit:
         return text
     keep = (limit - 1) // 2
@@ -142,17 +150,20 @@ class Chart:
         self.ax.plot([x], [y], linestyle="none", gid=gid, **style)
 
     def legend(self, **kwargs: Any) -> None:
-        handles, _ = self.ax.get_legend_handles_labels()
+        handles, labels = self.ax.get_legend_handles_labels()
         if handles:
             kwargs.setdefault("loc", "upper left")
             kwargs.setdefault("bbox_to_anchor", (1.01, 1.0))
-            self.ax.legend(fontsize=9, frameon=False, borderaxespad=0.0, **kwargs)
+            shown = [printable(label) for label in labels]
+            self.ax.legend(handles, shown, fontsize=9, frameon=False, borderaxespad=0.0, **kwargs)
 
     def render(self) -> Markup:
         """The figure as one ``<svg>`` element, safe to inline under the report's CSP."""
         buffer = io.StringIO()
         saving: Any = {**RC, "svg.hashsalt": self._token}
-        with rc_context(saving):
+        with rc_context(saving), warnings.catch_warnings():
+            # a label's character the font lacks is drawn as a box; no warning per plot on the terminal
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
             self.figure.savefig(buffer, format="svg", metadata={"Date": None})
         return Markup(
             inline_svg(buffer.getvalue(), self.name, self.title, self.width, self.height, self._tips)
