@@ -55,3 +55,18 @@ def test_bad_archives_and_urls(tmp_path: Path) -> None:
         fetch("movielens-100k", tmp_path / "d", url=(tmp_path / "other.zip").as_uri(), sha256=digest)
     with pytest.raises(DatasetError, match="cannot download"):
         fetch("movielens-latest-small", tmp_path / "d", url=(tmp_path / "missing.zip").as_uri())
+
+
+def test_an_incomplete_folder_of_the_users_is_never_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = make_zip(tmp_path / "ml.zip", {"ml-100k/u.data": U_DATA, "ml-100k/u.item": U_ITEM})
+    dest = tmp_path / "data"
+    mine = dest / "ml-100k" / "my-notes.txt"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("keep me")
+    args = ["datasets", "fetch", "movielens-100k", "--dest", str(dest), "--url", (tmp_path / "ml.zip").as_uri()]
+    assert main([*args, "--sha256", digest]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "exists without u.data" in err and "move it away" in err and len(err.splitlines()) == 1
+    assert mine.read_text() == "keep me"

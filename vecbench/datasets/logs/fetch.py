@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -58,6 +57,12 @@ def fetch(name: str, dest: str | Path, url: str | None = None, sha256: str | Non
     check_destination(dest, target)
     if all((target / f).is_file() for f in archive.required):
         return target
+    if target.is_dir() and any(target.iterdir()):
+        missing = next(f for f in archive.required if not (target / f).is_file())
+        raise DatasetError(
+            f"{target} exists without {missing}; vecbench never deletes a folder it did not make: "
+            "move it away (or complete it by hand) and fetch again"
+        )
     expected = (sha256 or archive.sha256).lower()
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest, prefix=".fetch-") as scratch:
@@ -74,8 +79,8 @@ def fetch(name: str, dest: str | Path, url: str | None = None, sha256: str | Non
         missing = [f for f in archive.required if not (found / f).is_file()]
         if missing:
             raise DatasetError(f"the archive has no {archive.folder}/{missing[0]}; is it the {name} archive?")
-        if target.exists():
-            shutil.rmtree(target)
+        if target.is_dir():
+            target.rmdir()  # empty (checked above): nothing of the user's is lost
         os.replace(found, target)  # the complete folder appears at once
     return target
 
