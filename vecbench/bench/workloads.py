@@ -60,6 +60,20 @@ class WorkerContext:
     peak_rss: Callable[[], int]
     shared: dict[str, Any] = field(default_factory=dict)  # what strategies reuse across workloads
 
+    def strategy_context(self, threads: int) -> StrategyContext:
+        """What a filter strategy prepares on: this worker's index, data and shared state."""
+        return StrategyContext(
+            adapter=self.adapter,
+            adapter_class=self.adapter_class,
+            build_params=self.build_params,
+            base=self.data.base,
+            queries=self.queries,
+            metric=self.data.metric,
+            threads=threads,
+            attributes=self.data.attributes,
+            shared=self.shared,
+        )
+
     def raw_path(self, key: str) -> Path:
         return self.raw_dir / raw_file_name(key, self.repeat)
 
@@ -201,17 +215,7 @@ class FilteredQueries:
         return tuple(point[0] for point in self.points)
 
     def run(self, ctx: WorkerContext, write_raw: WriteRaw) -> Iterator[Measured | Failed]:
-        strategy_ctx = StrategyContext(
-            adapter=ctx.adapter,
-            adapter_class=ctx.adapter_class,
-            build_params=ctx.build_params,
-            base=ctx.data.base,
-            queries=ctx.queries,
-            metric=ctx.data.metric,
-            threads=ctx.threads,
-            attributes=ctx.data.attributes,
-            shared=ctx.shared,
-        )
+        strategy_ctx = ctx.strategy_context(ctx.threads)
         rows = np.arange(ctx.queries.shape[0])
         groups: dict[tuple[int, str], list[tuple[str, dict[str, Any], Any]]] = {}
         for key, params, fi, spec in self.points:
@@ -262,7 +266,7 @@ class Retrieval:
             strategy = make_strategy(spec)
             try:
                 with threadpool_limits(1):
-                    strategy.prepare(self._strategy_context(ctx), self.active)
+                    strategy.prepare(ctx.strategy_context(1), self.active)
             except Exception as exc:  # this strategy cannot prepare: its runs fail, the others go on
                 for key, *_ in runs:
                     yield failure(key, exc)
@@ -279,16 +283,3 @@ class Retrieval:
                     yield Measured(key, str(path), ctx.peak_rss(), None, strategy.label())
                 except Exception as exc:
                     yield failure(key, exc)
-
-    def _strategy_context(self, ctx: WorkerContext) -> StrategyContext:
-        return StrategyContext(
-            adapter=ctx.adapter,
-            adapter_class=ctx.adapter_class,
-            build_params=ctx.build_params,
-            base=ctx.data.base,
-            queries=ctx.queries,
-            metric=ctx.data.metric,
-            threads=1,
-            attributes=ctx.data.attributes,
-            shared=ctx.shared,
-        )

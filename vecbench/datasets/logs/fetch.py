@@ -58,9 +58,9 @@ def fetch(name: str, dest: str | Path, url: str | None = None, sha256: str | Non
     if all((target / f).is_file() for f in archive.required):
         return target
     if target.is_dir() and any(target.iterdir()):
-        missing = next(f for f in archive.required if not (target / f).is_file())
+        absent = next(f for f in archive.required if not (target / f).is_file())
         raise DatasetError(
-            f"{target} exists without {missing}; vecbench never deletes a folder it did not make: "
+            f"{target} exists without {absent}; vecbench never deletes a folder it did not make: "
             "move it away (or complete it by hand) and fetch again"
         )
     expected = (sha256 or archive.sha256).lower()
