@@ -81,6 +81,10 @@ class Repaired:
         )
 
 
+# Columns every vecbench result file has; a parquet file without them is another tool's.
+REQUIRED_COLUMNS = ("point_key", "status")
+
+
 class PartedTable:
     """One named table of an output folder (``results``, ``pipeline``) with the schema ``columns``."""
 
@@ -192,13 +196,23 @@ class PartedTable:
     def _read_base(self) -> pa.Table | None:
         if not self.path.exists():
             return None
+        if self.path.is_dir():
+            raise VecbenchError(f"{self.path} is a directory, not a vecbench result file; move it away and re-run")
         try:
-            return pq.read_table(self.path)
+            with open(self.path, "rb") as handle:  # one open: a file replaced mid-read is never mixed
+                table = pq.read_table(handle)
         except (OSError, pa.ArrowInvalid) as exc:
             raise VecbenchError(
                 f"cannot read {self.path}: {' '.join(str(exc).split())[:200]}; if it is damaged, "
                 f"rebuild it from its part files with: vecbench results repair {self.out_dir}"
             ) from None
+        missing = [column for column in REQUIRED_COLUMNS if column not in table.column_names]
+        if missing:
+            raise VecbenchError(
+                f"{self.path} is not a vecbench result file (no '{missing[0]}' column); "
+                "give another --out or move the file away"
+            )
+        return table
 
     def _merge(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> pd.DataFrame:
         frame = self._merge_rows(base, parts)
