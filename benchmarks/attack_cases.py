@@ -26,6 +26,7 @@ def main() -> None:
     args = parser.parse_args()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     failures = []
+    skipped: list[tuple[str, Outcome]] = []
     start = time.monotonic()
     for case in ATTACKS:
         if (args.fast and case.slow) or args.k not in case.name:
@@ -36,6 +37,9 @@ def main() -> None:
                 outcome = case.run(Path(scratch))
             except Exception as exc:  # a case that crashes did not hold; say why and go on
                 outcome = Outcome(False, f"the case itself raised {type(exc).__name__}: {exc}")
+        if outcome.skipped:  # not tried here: counted neither as held nor as failed
+            skipped.append((case.name, outcome))
+            continue
         row = totals[case.group]
         row[0] += 1
         row[1] += outcome.held and not outcome.rows_lost
@@ -52,6 +56,8 @@ def main() -> None:
     print(f"{'all':22s} {tried:6d} {held:6d} {lost:10d}   ({time.monotonic() - start:.0f} s)")
     for name, outcome in failures:
         print(f"not held: {name}: {outcome.detail}")
+    for name, outcome in skipped:
+        print(f"skipped (not counted): {name}: {outcome.detail}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,8 @@ def imports(path: Path, module_level_only: bool) -> set[str]:
             if isinstance(child, ast.ImportFrom) and child.module and child.module.startswith("vecbench"):
                 if not (module_level_only and in_function):
                     found.add(child.module)
+                    # ``from vecbench.bench import engine`` imports the module vecbench.bench.engine
+                    found.update(f"{child.module}.{alias.name}" for alias in child.names)
             elif isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.name.startswith("vecbench") and not (module_level_only and in_function):

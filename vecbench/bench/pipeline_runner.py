@@ -33,7 +33,7 @@ from vecbench.bench.executor import Executor, LocalExecutor
 from vecbench.bench.messages import Built, Measured
 from vecbench.bench.pipeline_config import PipelineConfig
 from vecbench.bench.sweep import canonical_json, expand_grid
-from vecbench.bench.worker import ArraySource, WorkerTask, one_line, write_raw
+from vecbench.bench.worker import ArraySource, WorkerTask, exception_line, write_raw
 from vecbench.bench.workloads import Prepared, Retrieval
 from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets.attributes import Attributes
@@ -122,10 +122,10 @@ class PlannedRun:
     k: int
     identity: Identity
     strategy_name: str
-    point: IndexPoint | None = None
+    point: IndexPoint | None = None  # None for exact retrieval, whose label never changes
     worker: WorkerFigures | None = None
 
-    def ran(self, measured: Measured, built: Built | None, exact: bool) -> PlannedRun:
+    def ran(self, measured: Measured, built: Built | None) -> PlannedRun:
         with np.load(measured.raw_path) as raw:
             calibration = calibration_ms(raw["calibration_ns"])
         figures = WorkerFigures(
@@ -133,7 +133,7 @@ class PlannedRun:
             measured.rss_peak_bytes, calibration,
         )  # fmt: skip
         identity = self.identity
-        if not exact and self.point is not None and measured.label is not None:
+        if self.point is not None and measured.label is not None:  # exact keeps its fixed label
             shown = (
                 self.strategy_name
                 if measured.label == identity.strategy
@@ -299,8 +299,9 @@ class PipelineRunner:
             reference: dict[int, Results] = {}
             exact = IndexPoint("exact", "exact", {}, ({},), ("exact-subset",), DEFAULT_TIMEOUT_S)
             bar.set_description("exact")
+            exact_runs = self._planned_runs(exact, exact=True)  # always: it is the reference
             for run, outcome in self._retrieve(
-                exact, [], vectors, attributes, active, inputs, metric, exact=True
+                exact, exact_runs, vectors, attributes, active, inputs, metric
             ):
                 if isinstance(outcome, str):
                     raise DatasetError(
@@ -463,10 +464,11 @@ class PipelineRunner:
     ) -> int:
         """Retrieve in a worker (build once; every strategy, query point and k); each run is scored,
         re-ranked, evaluated and stored while the worker waits. Returns the number of failed runs."""
-        skipped: list[PlannedRun] = []
+        planned = self._planned_runs(point, exact=False)
+        todo = [run for run in planned if run.key not in self.finished]  # an earlier run did the rest
         failed = 0
         bar.set_description(f"{point.label} {canonical_json(point.build_params)}")
-        for run, outcome in self._retrieve(point, skipped, vectors, attributes, active, inputs, metric):
+        for run, outcome in self._retrieve(point, todo, vectors, attributes, active, inputs, metric):
             try:
                 if isinstance(outcome, str):
                     raise RuntimeError(outcome)
@@ -487,8 +489,8 @@ class PipelineRunner:
                 row.update(status="failed", error=_reason(exc), stage="-", metric="-", cohort="-")
                 self._store([row])
             bar.update(1)
-        self.skipped += len(skipped)
-        bar.update(len(skipped))
+        self.skipped += len(planned) - len(todo)
+        bar.update(len(planned) - len(todo))
         return failed
 
     def _retrieval(
@@ -510,26 +512,21 @@ class PipelineRunner:
                     identity = Identity(key_label, point.adapter, point.build_params if not exact else {},
                                         query, asked.label(), asked.spec(), key_label)  # fmt: skip
                     key = self._key(key_label, identity.build, query, k, asked.spec())
-                    runs.append(PlannedRun(key, s, query, k, identity, names[s], point))
+                    runs.append(PlannedRun(key, s, query, k, identity, names[s], None if exact else point))
         return runs
 
     def _retrieve(
         self,
         point: IndexPoint,
-        skipped: list[PlannedRun],
+        todo: list[PlannedRun],
         vectors: ItemVectors,
         attributes: Attributes | None,
         active: ActiveFilter,
         inputs: StageInputs,
         metric: Metric,
-        exact: bool = False,
     ) -> Iterator[tuple[PlannedRun, Candidates | str]]:
         """Each run's candidates (or why it has none), from a worker run by the executor, as every
-        index is run: exact retrieval's latencies are measured exactly as the others'. Runs an
-        earlier run of this config finished are left out (and listed in ``skipped``)."""
-        planned = self._planned_runs(point, exact)
-        todo = [run for run in planned if exact or run.key not in self.finished]
-        skipped.extend(run for run in planned if run not in todo)
+        index is run: exact retrieval's latencies are measured exactly as the others'."""
         if not todo:
             return
         config = self.config
@@ -550,7 +547,7 @@ class PipelineRunner:
                 if isinstance(outcome, str):
                     yield run, outcome
                     continue
-                run = run.ran(outcome, built[-1] if built else None, exact)
+                run = run.ran(outcome, built[-1] if built else None)
                 yield run, load_candidates(Path(outcome.raw_path))
 
     # ---- rows --------------------------------------------------------------------------------
@@ -695,7 +692,7 @@ def strategy_names(specs: tuple[StrategySpec, ...]) -> list[str]:
 
 def _reason(exc: Exception) -> str:
     """A worker's reason as it gave it; anything raised here as 'Type: message'."""
-    return str(exc) if isinstance(exc, RuntimeError) and str(exc) else one_line(exc)
+    return str(exc) if isinstance(exc, RuntimeError) and str(exc) else exception_line(exc)
 
 
 def _label(point: IndexPoint, query: dict[str, Any], strategy: str) -> str:

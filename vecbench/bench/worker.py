@@ -20,15 +20,15 @@ from typing import Any, Protocol
 import numpy as np
 
 from vecbench.bench.calibration import CalibrationKernel
-from vecbench.bench.messages import Built, Failed, Finished, Measured
+from vecbench.bench.messages import Built, Failed, Finished
 from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
-from vecbench.bench.workloads import Prepared, WorkerContext, Workload, one_line
+from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line
 from vecbench.core.atomic import atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.registry import get_adapter_class
 
-__all__ = ["ArraySource", "DataSource", "DatasetSource", "WorkerTask", "one_line", "worker_main"]
+__all__ = ["ArraySource", "DataSource", "DatasetSource", "WorkerTask", "exception_line", "worker_main"]
 
 
 class DataSource(Protocol):
@@ -157,10 +157,7 @@ def worker_main(task: WorkerTask, conn: Connection) -> None:
     except MemoryError:
         conn.send(Failed("MemoryError: the build ran out of memory (memory_limit_gb or machine memory)"))
     except BaseException as exc:
-        conn.send(Failed(one_line(exc)))
+        conn.send(Failed(exception_line(exc)))
     finally:
         conn.close()
 
-
-# What a finished point reports: kept under its former name for code that reads it.
-QueryDone = Measured

@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
 from vecbench.bench.messages import Failed, Measured
+from vecbench.core.config import one_line
 from vecbench.core.params import Metric
 from vecbench.core.timing import time_batches_with_cpu, time_single_queries_with_cpu
 from vecbench.datasets.attributes import Attributes
@@ -148,13 +149,12 @@ def time_point(search: Any, queries: np.ndarray, timing: Timing) -> TimedPoint:
 
 
 def failure(key: str, exc: Exception) -> Failed:
-    return Failed(one_line(exc), key)
+    return Failed(exception_line(exc), key)
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as 'Type: message' on one line, for result rows."""
-    text = " ".join(str(exc).split()) or "no message"
-    return f"{type(exc).__name__}: {text}"
+def exception_line(exc: BaseException) -> str:
+    """An exception as 'Type: message' on one printable line of bounded length, for result rows."""
+    return one_line(f"{type(exc).__name__}: {str(exc) or 'no message'}")
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,15 @@ match, crafted, damaged, renamed or left by an older vecbench, is ignored and re
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from vecbench.core.atomic import atomic_writer
 from vecbench.core.params import Metric
 
 CACHE_ENV = "VECBENCH_CACHE_DIR"
@@ -95,20 +94,11 @@ def write_atomic(path: Path, ids: np.ndarray, distances: np.ndarray, source: str
 
     The file holds ``source`` and the checksum ``read_cached`` verifies."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(
-                handle,
-                ids=ids,
-                distances=distances,
-                source=np.asarray(source),
-                checksum=np.asarray(checksum(source, ids, distances)),
-            )
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
+    with atomic_writer(path, durable=True) as handle:
+        np.savez(
+            handle,
+            ids=ids,
+            distances=distances,
+            source=np.asarray(source),
+            checksum=np.asarray(checksum(source, ids, distances)),
+        )

@@ -10,7 +10,6 @@ held-out items found in a recommendation list), so a lookup always says its scop
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -51,120 +50,139 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         "fraction",
         True,
         "tie-aware recall@k: returned items whose true distance is within the k-th true distance + 1e-3",
-        scope=Scope.INDEX,
+        needs=("ids", "ground_truth"),
     ),
     MetricInfo(
         "recall_ids",
         "fraction",
         True,
         "plain id recall@k: overlap of returned ids with the true top-k ids",
-        scope=Scope.INDEX,
+        needs=("ids", "ground_truth"),
     ),
     MetricInfo(
         "qps",
         "queries/s",
         True,
         "queries per second of one batch search over all queries (wall time)",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        kind=MetricKind.SPEED,
+        needs=("batch_ns",),
     ),
     MetricInfo(
         "cpu_ms_per_query",
         "ms",
         False,
-        "process CPU time per query of the batch search (median over runs): unlike QPS it leaves "
-        "out time spent waiting while other processes had the CPU",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        "process CPU time per query of the batch search (median over runs): unlike QPS it leaves out time spent waiting while other processes had the CPU",
+        kind=MetricKind.SPEED,
+        needs=("batch_cpu_ns",),
     ),
     MetricInfo(
-        "latency_p50_ms", "ms", False, "median single-query latency", MetricKind.SPEED, scope=Scope.INDEX
+        "latency_p50_ms",
+        "ms",
+        False,
+        "median single-query latency",
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
         "latency_p95_ms",
         "ms",
         False,
         "95th percentile single-query latency",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
         "latency_p99_ms",
         "ms",
         False,
         "99th percentile single-query latency",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
         "latency_p999_ms",
         "ms",
         False,
         "99.9th percentile single-query latency",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
-        "latency_mean_ms", "ms", False, "mean single-query latency", MetricKind.SPEED, scope=Scope.INDEX
+        "latency_mean_ms",
+        "ms",
+        False,
+        "mean single-query latency",
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
-        "latency_max_ms", "ms", False, "slowest single-query latency", MetricKind.SPEED, scope=Scope.INDEX
+        "latency_max_ms",
+        "ms",
+        False,
+        "slowest single-query latency",
+        kind=MetricKind.SPEED,
+        needs=("latencies_ns",),
     ),
     MetricInfo(
         "cpu_latency_p50_ms",
         "ms",
         False,
         "median process CPU time of one single-query call",
-        MetricKind.SPEED,
-        scope=Scope.INDEX,
+        kind=MetricKind.SPEED,
+        needs=("latencies_cpu_ns",),
     ),
-    MetricInfo("build_s", "s", False, "wall time to build the index", MetricKind.SPEED, scope=Scope.INDEX),
+    MetricInfo(
+        "build_s", "s", False, "wall time to build the index", kind=MetricKind.SPEED, needs=("build",)
+    ),
     MetricInfo(
         "index_bytes",
         "bytes",
         False,
         "index size as the library reports it or as serialised",
-        MetricKind.COST,
-        scope=Scope.INDEX,
+        kind=MetricKind.COST,
+        dtype="Int64",
+        needs=("build",),
     ),
     MetricInfo(
         "rss_peak_bytes",
         "bytes",
         False,
         "peak resident memory of the worker process for this build point",
-        MetricKind.COST,
-        scope=Scope.INDEX,
+        kind=MetricKind.COST,
+        dtype="Int64",
+        needs=("worker",),
     ),
     MetricInfo(
         "short_result_frac",
         "fraction",
         False,
         "filtered rows: share of queries that got fewer than k items back",
-        scope=Scope.INDEX,
+        needs=("ids", "filter"),
     ),
     MetricInfo(
         "overfetch_mean",
         "x k",
         False,
         "filtered rows: mean candidates fetched from the index per query, as a multiple of k",
-        MetricKind.COST,
-        scope=Scope.INDEX,
+        kind=MetricKind.COST,
+        needs=("candidates", "filter"),
     ),
     MetricInfo(
         "filter_violations",
         "items",
         False,
         "filtered rows: returned items that fail the filter (always a bug; counted as misses)",
-        MetricKind.COST,
-        scope=Scope.INDEX,
+        kind=MetricKind.COST,
+        dtype="Int64",
+        needs=("ids", "filter"),
     ),
     MetricInfo(
         "distance_computations",
         "per query",
         False,
         "distance computations per query during the batch search, where the library counts them",
-        MetricKind.COST,
-        scope=Scope.INDEX,
+        kind=MetricKind.COST,
+        needs=("library counter",),
     ),
     MetricInfo(
         "hit_rate",
@@ -172,6 +190,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "share of requests with at least one held-out item in the top N",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "recall",
@@ -179,9 +198,15 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "held-out items found in the top N over the number held out, per request",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
-        "precision", "fraction", True, "held-out items in the top N over N, per request", scope=Scope.PIPELINE
+        "precision",
+        "fraction",
+        True,
+        "held-out items in the top N over N, per request",
+        scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "ndcg",
@@ -189,6 +214,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "DCG@N with gain 1/log2(rank+1) over the ideal DCG@N, per request",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "mrr",
@@ -196,6 +222,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "1/rank of the first held-out item within the top N (0 if none)",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "map",
@@ -203,6 +230,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "sum of precision@rank at each hit rank <= N over the number held out (AP@N), averaged",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "candidate_recall",
@@ -210,6 +238,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "held-out items present among the retrieved candidates: the ceiling the ranker can reach",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "coverage",
@@ -217,6 +246,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "share of the retrievable catalogue recommended to at least one request",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "gini",
@@ -224,6 +254,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         False,
         "Gini index of how often each catalogue item is recommended (0 equal, 1 one item)",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "entropy",
@@ -231,6 +262,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "Shannon entropy of exposure over the catalogue divided by log2(catalogue size)",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "novelty",
@@ -238,6 +270,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "mean self-information -log2 p(item), p = share of training users who had it",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "intra_list_diversity",
@@ -245,6 +278,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "mean pairwise cosine distance between a list's items",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "long_tail_share",
@@ -252,6 +286,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "share of recommended items outside the head (items taking half the interactions)",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "average_popularity",
@@ -259,6 +294,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         False,
         "mean training interaction count of recommended items (popularity bias)",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "neighbour_jaccard",
@@ -266,62 +302,41 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         True,
         "Jaccard@k of a probe item's nearest neighbours between two embedding versions",
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "latency_p50_ms",
         "ms",
         False,
         "median per-request latency of the stage",
-        MetricKind.SPEED,
+        kind=MetricKind.SPEED,
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "latency_p99_ms",
         "ms",
         False,
         "99th percentile per-request latency of the stage",
-        MetricKind.SPEED,
+        kind=MetricKind.SPEED,
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
     MetricInfo(
         "latency_mean_ms",
         "ms",
         False,
         "mean per-request latency of the stage",
-        MetricKind.SPEED,
+        kind=MetricKind.SPEED,
         scope=Scope.PIPELINE,
+        needs=("ranked lists", "held-out items"),
     ),
 )
-
-NEEDS: dict[str, tuple[str, ...]] = {
-    "recall": ("ids", "ground_truth"),
-    "recall_ids": ("ids", "ground_truth"),
-    "qps": ("batch_ns",),
-    "cpu_ms_per_query": ("batch_cpu_ns",),
-    "cpu_latency_p50_ms": ("latencies_cpu_ns",),
-    "build_s": ("build",),
-    "index_bytes": ("build",),
-    "rss_peak_bytes": ("worker",),
-    "short_result_frac": ("ids", "filter"),
-    "overfetch_mean": ("candidates", "filter"),
-    "filter_violations": ("ids", "filter"),
-    "distance_computations": ("library counter",),
-}
-INTEGER_COLUMNS = frozenset({"index_bytes", "rss_peak_bytes", "filter_violations"})
-
-
-def _completed(info: MetricInfo) -> MetricInfo:
-    """Fill in the column type and inputs that the short declarations above leave implicit."""
-    if info.scope is Scope.PIPELINE:
-        return dataclasses.replace(info, needs=info.needs or ("ranked lists", "held-out items"))
-    needs = info.needs or NEEDS.get(info.name, ("latencies_ns",) if info.name.startswith("latency") else ())
-    dtype = "Int64" if info.name in INTEGER_COLUMNS else info.dtype
-    return dataclasses.replace(info, needs=needs, dtype=dtype)
 
 
 def metrics_in(scope: Scope) -> dict[str, MetricInfo]:
     """Every metric of one scope by name, in catalogue order."""
-    return {m.name: m for m in map(_completed, CATALOGUE) if m.scope is scope}
+    return {m.name: m for m in CATALOGUE if m.scope is scope}
 
 
 METRICS: dict[str, MetricInfo] = metrics_in(Scope.INDEX)

@@ -39,6 +39,7 @@ class Outcome:
     held: bool
     detail: str
     rows_lost: int = 0
+    skipped: bool = False  # the case needs what this machine lacks: neither held nor failed
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ def disk_full_during_a_run(tmp: Path) -> Outcome:
     out = tmp / "small"
     with small_filesystem(out, "600k") as mounted:
         if not mounted:
-            return Outcome(True, "skipped: cannot mount a small tmpfs here")
+            return Outcome(False, "cannot mount a small tmpfs here", skipped=True)
         big = {"name": "synthetic", "n_base": 3000, "n_queries": 2000, "options": {"dim": 8}}
         body = exact_config(dataset=big, k=10, indexes=[{"adapter": FAULTS, "query": {"delay_ms": [0.0, 0.001, 0.002, 0.003, 0.004, 0.005]}}])
         path = write_config(tmp, body)
