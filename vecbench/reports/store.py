@@ -47,6 +47,7 @@ class ResultStore:
     def __init__(self, out_dir: str | Path) -> None:
         self.out_dir = Path(out_dir)
         self.table = PartedTable(self.out_dir, RESULTS_FILE, COLUMNS)
+        self._environment: Mapping[str, Any] | None = None  # this run's, once written
 
     @property
     def results_path(self) -> Path:
@@ -83,10 +84,12 @@ class ResultStore:
         return set(frame.loc[frame["status"] == "ok", "point_key"])
 
     def append(self, rows: Iterable[Mapping[str, Any]], environment: Mapping[str, Any] | None = None) -> None:
-        """Add rows as one part file; they replace earlier rows with the same point_key on read."""
-        self.table.append(rows, environment)
+        """Add rows as one part file; they replace earlier rows with the same point_key on read.
+        Each part carries the environment (this run's, once written) in its metadata."""
+        self.table.append(rows, environment if environment is not None else self._environment)
 
     def write_environment(self, environment: Mapping[str, Any]) -> None:
+        self._environment = environment
         atomic_write_text(self.out_dir / ENVIRONMENT_FILE, json.dumps(environment, indent=2))
 
     def read_environment(self) -> dict[str, Any]:

@@ -1,0 +1,59 @@
+"""What the engine runs: a config becomes ``BuildTask`` values, one per index build.
+
+A task names the point keys it will produce (known before anything runs, so a resumed run skips
+what is finished), how often its worker is repeated and its timeout. What the worker measures and
+how its outcomes become rows is the experiment's business (``ann_experiment``,
+``recsys_experiment``); the engine only sees tasks and keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from vecbench.bench.filter_plan import FilteredPoint, FilterPlan
+from vecbench.bench.sweep import BuildPoint, QueryPoint
+
+P = TypeVar("P")
+
+AnnPoint = QueryPoint | FilteredPoint
+
+
+@dataclass(frozen=True)
+class BuildTask(Generic[P]):
+    """One index build and the points measured on it.
+
+    ``points`` pairs each point key with what the experiment needs to measure and record it.
+    ``in_process`` tasks have no index to build (a pipeline baseline): the experiment produces
+    their outcomes itself, the engine still stores and publishes them like every other.
+    ``always`` tasks run even when their rows are stored: later points are compared with them.
+    """
+
+    label: str
+    points: tuple[tuple[str, P], ...]
+    timeout_s: float
+    build: BuildPoint | None = None
+    repeats: int = 1
+    in_process: bool = False
+    always: bool = False
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(key for key, _ in self.points)
+
+
+def ann_tasks(points: list[BuildPoint], filters: FilterPlan, repeats: int) -> list[BuildTask[AnnPoint]]:
+    """One task per build point: its unfiltered query points, then its filtered ones."""
+    tasks = []
+    for point in points:
+        measured: list[AnnPoint] = [*point.query_points, *filters.points_for(point)]
+        tasks.append(
+            BuildTask(
+                label=point.label,
+                points=tuple((q.key, q) for q in measured),
+                timeout_s=point.timeout_s,
+                build=point,
+                repeats=repeats,
+            )
+        )
+    return tasks
