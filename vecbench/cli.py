@@ -222,19 +222,24 @@ def cmd_results_show(args: argparse.Namespace) -> int:
 
 
 def cmd_results_repair(args: argparse.Namespace) -> int:
+    from vecbench.bench.recover import recover_rows, recoverable
     from vecbench.reports.lock import RunLock
     from vecbench.reports.pipeline_store import PipelineStore
     from vecbench.reports.store import ResultStore
 
     folder = Path(args.dir)
     stores = [s for s in (ResultStore(folder), PipelineStore(folder)) if s.table.path.exists() or s.exists()]
-    if not folder.is_dir() or not stores:
+    from_raw = folder.is_dir() and recoverable(folder) and not PipelineStore(folder).exists()
+    if not folder.is_dir() or not (stores or from_raw):
         raise VecbenchError(
             f"no results in {folder}: nothing to repair; give an output directory of 'vecbench run'"
         )
     with RunLock(folder):  # not while a run writes into it
         for store in stores:
             print(store.repair().line())
+        if from_raw:
+            recovered = recover_rows(folder)
+            print(f"{recovered} row(s) rebuilt from the raw arrays in {folder / 'raw'}")
     return EXIT_OK
 
 

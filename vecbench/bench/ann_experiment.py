@@ -63,7 +63,9 @@ class AnnExperiment:
         self.filters = FilterPlan()
 
     # ---- before anything runs -------------------------------------------------------------
-    def prepare(self) -> RunContext:
+    def plan(self) -> None:
+        """Load the dataset, expand and check every point, plan the filters and ground truth;
+        nothing is written (a recovery plans the same way to rebuild rows from raw/)."""
         config = self.config
         self.dataset = dataset = load_dataset(config.dataset)
         points, notes = sweep_points(config, dataset.fingerprint)
@@ -74,9 +76,12 @@ class AnnExperiment:
         self.filters = plan_filters(config, dataset, points, cache_dir)  # checked before any build
         self.truth: GroundTruth = exact_ground_truth(dataset, config.k, cache_dir)
         self.label = str(config.dataset.label())
-        check_same_experiment(self.store, config.name, self.label, dataset.fingerprint)
         self._tasks = ann_tasks(points, self.filters, config.repeats)
 
+    def prepare(self) -> RunContext:
+        config = self.config
+        self.plan()
+        check_same_experiment(self.store, config.name, self.label, self.dataset.fingerprint)
         self.store.prepare()
         environment = {**collect_environment(config.threads), "calibration": job_calibration()}
         self.store.write_environment(environment)
@@ -89,7 +94,7 @@ class AnnExperiment:
             config=config.model_dump(mode="json"),
             environment=environment,
             dataset_label=self.label,
-            dataset_fingerprint=dataset.fingerprint,
+            dataset_fingerprint=self.dataset.fingerprint,
         )
 
     def tasks(self) -> Sequence[BuildTask[AnnPoint]]:

@@ -9,6 +9,8 @@ recomputed; messages (``vecbench.bench.messages``) go back through a pipe.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import resource
 import time
@@ -20,10 +22,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from vecbench.bench.calibration import CalibrationKernel
-from vecbench.bench.messages import Built, Failed, Finished
+from vecbench.bench.messages import Built, Failed, Finished, Measured
 from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
 from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line
-from vecbench.core.atomic import atomic_writer
+from vecbench.core.atomic import atomic_write_text, atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.indexes.registry import get_adapter_class
@@ -107,6 +109,23 @@ def write_raw(path: Path, **arrays: np.ndarray) -> None:
         np.savez(handle, **arrays)  # type: ignore[arg-type]
 
 
+def record_path(raw_path: str | Path) -> Path:
+    """Where the message of a measured point lies beside its raw arrays."""
+    return Path(raw_path).with_suffix(".json")
+
+
+def write_record(measured: Measured, built: Built) -> None:
+    """The point's message and its build beside the raw arrays, so rows can be rebuilt from raw/
+    alone when a results file is lost (``vecbench results repair``)."""
+    record = {"measured": dataclasses.asdict(measured), "built": dataclasses.asdict(built)}
+    atomic_write_text(record_path(measured.raw_path), json.dumps(record))
+
+
+def read_record(raw_path: str | Path) -> tuple[Measured, Built]:
+    record = json.loads(record_path(raw_path).read_text())
+    return Measured(**record["measured"]), Built(**record["built"])
+
+
 def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     """Build once, then run each workload, reporting every point through ``send``.
 
@@ -120,7 +139,8 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     start = time.perf_counter_ns()
     adapter.build(data.base)
     build_ns = time.perf_counter_ns() - start
-    send(Built(build_ns / 1e9, adapter.index_bytes(), rss_before, os.cpu_count() or 1))
+    built = Built(build_ns / 1e9, adapter.index_bytes(), rss_before, os.cpu_count() or 1)
+    send(built)
     queries = adapter.prepare_vectors(data.queries)
     adapter.set_num_threads(task.threads)
     ctx = WorkerContext(
@@ -138,6 +158,8 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     )
     for workload in task.workloads:
         for message in workload.run(ctx, write_raw):
+            if isinstance(message, Measured):
+                write_record(message, built)
             send(message)
             wait_for_runner()
 
