@@ -160,3 +160,25 @@ def test_atomic_writer_uses_unique_temporary_names_and_keeps_the_target_on_error
         handle.write(b"half")
         raise RuntimeError("killed mid-write")
     assert target.read_bytes() == b"first" and os.listdir(tmp_path) == ["f.json"]
+
+
+def test_a_part_a_compaction_missed_still_loses_to_newer_rows_and_keeps_its_place(tmp_path: Path) -> None:
+    """A directory listing is no snapshot: a compaction can fold a newer part while an older one is
+    still being renamed into place. Append order and the winner of a key must not depend on it."""
+    store = ResultStore(tmp_path)
+    store.append([row("a", 0.1)])
+    store.append([row("k", 0.2)])  # the stale row of k
+    store.append([row("k", 0.9)])  # its replacement
+    store.append([row("b", 0.3)])
+    parts = sorted((tmp_path / PARTS_DIR / "results").iterdir())
+    aside = tmp_path / "in-flight"
+    aside.mkdir()
+    for late in (parts[0], parts[1]):  # not yet renamed into place when the compaction lists parts
+        late.rename(aside / late.name)
+    store.compact()
+    (tmp_path / PARTS_DIR / "results").mkdir(parents=True, exist_ok=True)  # a compaction removed it
+    for late in aside.iterdir():
+        late.rename(tmp_path / PARTS_DIR / "results" / late.name)
+    for frame in (store.read(), (store.compact(), store.read())[1]):
+        assert list(frame["point_key"]) == ["a", "k", "b"]
+        assert list(frame["recall"]) == [0.1, 0.9, 0.3]

@@ -42,6 +42,7 @@ from vecbench.reports.schema import conform
 PARTS_DIR = "parts"
 PART_SUFFIX = ".arrow"
 ENVIRONMENT_KEY = b"vecbench.environment"
+SEQUENCE_KEY = b"vecbench.sequence"  # per row of the compacted file: the part it came from
 READ_ATTEMPTS = 20
 FOLD_EVERY = 1000
 
@@ -215,15 +216,26 @@ class PartedTable:
         return table
 
     def _merge(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> pd.DataFrame:
-        frame = self._merge_rows(base, parts)
-        return frame if self.finish is None or frame.empty else self.finish(frame)
+        return self._merge_with_sequence(base, parts)[0]
 
-    def _merge_rows(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> pd.DataFrame:
+    def _merge_with_sequence(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> tuple[pd.DataFrame, np.ndarray]:
+        frame, sequence = self._merge_rows(base, parts)
+        return (frame if self.finish is None or frame.empty else self.finish(frame)), sequence
+
+    def _merge_rows(self, base: pa.Table | None, parts: Sequence[pa.Table]) -> tuple[pd.DataFrame, np.ndarray]:
+        """Every row of the base and the parts, the latest append of each key winning, in append
+        order; with each kept row's sequence (the time its part was named).
+
+        Order and winners come from the sequences, not from which file a row lies in: a compaction
+        may fold a part while missing an older one still being renamed into place (a directory
+        listing is no snapshot), and that older part must still lose to the newer rows.
+        """
         chunks = ([] if base is None else [base]) + list(parts)
         if not chunks:
-            return pd.DataFrame()
-        if base is not None and not parts:
-            return base.to_pandas()  # the compacted file as written: pandas metadata keeps dtypes
+            return pd.DataFrame(), np.empty(0, dtype=np.int64)
+        sequence = np.concatenate([_sequence(chunk) for chunk in chunks])
+        if base is not None and not parts:  # the compacted file as written: pandas metadata keeps dtypes
+            return base.to_pandas(), sequence
         lengths = [chunk.num_rows for chunk in chunks]
         bare = [chunk.replace_schema_metadata(None) for chunk in chunks]
         same = all(chunk.schema.equals(bare[0].schema) for chunk in bare)  # the usual case, and 6x faster
@@ -231,11 +243,18 @@ class PartedTable:
         table = table.combine_chunks()  # one chunk per column: converting thousands of 1-row chunks is slow
         frame = conform(table.to_pandas(types_mapper=_PANDAS.get), self.columns)
         if frame.empty:
-            return frame
-        # A later chunk replaces every earlier row of the same key (what the old rewrite did).
-        chunk = pd.Series(np.repeat(np.arange(len(chunks)), lengths))
-        latest = chunk.groupby(frame["point_key"].to_numpy(), dropna=False).transform("max")
-        return frame[(chunk == latest).to_numpy()].reset_index(drop=True)
+            return frame, sequence
+        # A later append replaces every earlier row of the same key (what the old rewrite did):
+        # later by sequence, then by position among chunks of equal sequence.
+        chunk = np.repeat(np.arange(len(chunks)), lengths)
+        order = np.lexsort((chunk, sequence))  # append order (stable: rows of one chunk keep theirs)
+        ordered_seq, ordered_chunk = sequence[order], chunk[order]
+        step = np.r_[True, (ordered_seq[1:] != ordered_seq[:-1]) | (ordered_chunk[1:] != ordered_chunk[:-1])]
+        append = np.empty(len(order), dtype=np.int64)
+        append[order] = np.cumsum(step)  # which append each row came from, numbered in append order
+        latest = pd.Series(append).groupby(frame["point_key"].to_numpy(), dropna=False).transform("max")
+        keep = order[(append == latest.to_numpy())[order]]
+        return frame.iloc[keep].reset_index(drop=True), sequence[keep]
 
     # ---- compacting ---------------------------------------------------------------------------
     def compact(self) -> int:
@@ -247,7 +266,7 @@ class PartedTable:
             if not parts:
                 return 0
             base, tables = self._read_base(), [_read_part(path) for path in parts]
-            self._write_base(self._merge(base, tables), _latest_environment(base, tables))
+            self._write_base(*self._merge_with_sequence(base, tables), _latest_environment(base, tables))
             self._remove(parts)
         return len(parts)
 
@@ -270,18 +289,20 @@ class PartedTable:
                     used.append(path)
                 except VecbenchError:
                     unreadable += 1  # left in place: never delete what cannot be read
-            frame = self._merge(base, readable)
+            frame, sequence = self._merge_with_sequence(base, readable)
             if base is not None or readable:
-                self._write_base(frame, _latest_environment(base, readable))
+                self._write_base(frame, sequence, _latest_environment(base, readable))
             self._remove(used)
         return Repaired(self.path, kept, len(used), unreadable, len(frame))
 
-    def _write_base(self, frame: pd.DataFrame, environment: Mapping[str, Any] | None) -> None:
+    def _write_base(
+        self, frame: pd.DataFrame, sequence: np.ndarray, environment: Mapping[str, Any] | None
+    ) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        metadata = {**(table.schema.metadata or {}), SEQUENCE_KEY: json.dumps(sequence.tolist()).encode()}
         if environment is not None:
-            table = table.replace_schema_metadata(
-                {**(table.schema.metadata or {}), ENVIRONMENT_KEY: json.dumps(environment).encode()}
-            )
+            metadata[ENVIRONMENT_KEY] = json.dumps(environment).encode()
+        table = table.replace_schema_metadata(metadata)
         try:
             with atomic_writer(self.path, durable=True) as handle:  # durable: the parts go next
                 pq.write_table(table, handle)
@@ -300,10 +321,26 @@ class PartedTable:
                 folder.rmdir()
 
 
+def _sequence(table: pa.Table) -> np.ndarray:
+    """Each row's sequence: its part's, or as the compacted file recorded them (0 for files
+    written before sequences were kept: older than every part)."""
+    metadata = table.schema.metadata or {}
+    if SEQUENCE_KEY not in metadata:
+        return np.zeros(table.num_rows, dtype=np.int64)
+    value = json.loads(metadata[SEQUENCE_KEY])
+    if isinstance(value, int):
+        return np.full(table.num_rows, value, dtype=np.int64)
+    found = np.asarray(value, dtype=np.int64)
+    return found if found.size == table.num_rows else np.zeros(table.num_rows, dtype=np.int64)
+
+
 def _read_part(path: Path) -> pa.Table:
+    """A part's rows, tagged with its sequence: the time in its name (see ``_part_name``)."""
     try:
         with open(path, "rb") as handle:
-            return ipc.open_file(pa.BufferReader(handle.read())).read_all()
+            table = ipc.open_file(pa.BufferReader(handle.read())).read_all()
+        sequence = int(path.name.split("-", 1)[0])
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), SEQUENCE_KEY: str(sequence).encode()})
     except FileNotFoundError:
         raise
     except (OSError, pa.ArrowInvalid) as exc:
