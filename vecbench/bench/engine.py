@@ -12,9 +12,11 @@ kind of measurement: each point the worker did not report gets the reason.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from tqdm import tqdm
@@ -41,6 +43,9 @@ def run_worker(
     """
     pending = dict.fromkeys(task.point_keys())
     for message in executor.run(task, timeout_s):
+        if isinstance(message, Failed) and message.disk_errno is not None:
+            # The disk holding the results is full: every later point would fail the same way.
+            raise OSError(message.disk_errno, os.strerror(message.disk_errno), str(Path(task.raw_dir) / "-"))
         if isinstance(message, Built):
             on_built(message)
         elif isinstance(message, Measured) and message.key in pending:

@@ -36,10 +36,13 @@ class Measured:
 
 @dataclass(frozen=True)
 class Failed:
-    """A failure inside the worker: ``key`` None means the build itself (or the worker) failed."""
+    """A failure inside the worker: ``key`` None means the build itself (or the worker) failed.
+    ``disk_errno`` is set when the machine failed, not the point (a full disk or quota): the engine
+    stops the run instead of failing every point that follows."""
 
     error: str
     key: str | None = None
+    disk_errno: int | None = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import numpy as np
 from vecbench.bench.calibration import CalibrationKernel
 from vecbench.bench.messages import Built, Failed, Finished, Measured
 from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
-from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line
+from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line, failure
 from vecbench.core.atomic import atomic_write_text, atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
@@ -159,7 +159,11 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     for workload in task.workloads:
         for message in workload.run(ctx, write_raw):
             if isinstance(message, Measured):
-                write_record(message, built)
+                try:
+                    write_record(message, built)
+                except OSError:  # raw arrays without their record could never be recovered
+                    Path(message.raw_path).unlink(missing_ok=True)
+                    raise
             send(message)
             wait_for_runner()
 
@@ -179,7 +183,7 @@ def worker_main(task: WorkerTask, conn: Connection) -> None:
     except MemoryError:
         conn.send(Failed("MemoryError: the build ran out of memory (memory_limit_gb or machine memory)"))
     except BaseException as exc:
-        conn.send(Failed(exception_line(exc)))
+        conn.send(failure(None, exc))
     finally:
         conn.close()
 

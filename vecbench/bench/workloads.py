@@ -9,6 +9,7 @@ measurement (streaming updates, open-loop load, ...) is one more class here and 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,8 +149,15 @@ def time_point(search: Any, queries: np.ndarray, timing: Timing) -> TimedPoint:
     return TimedPoint(result, arrays, None if counted is None else counted / (len(queries) * timing.runs))
 
 
-def failure(key: str, exc: Exception) -> Failed:
-    return Failed(exception_line(exc), key)
+def failure(key: str | None, exc: BaseException) -> Failed:
+    return Failed(exception_line(exc), key, disk_full_errno(exc))
+
+
+def disk_full_errno(exc: BaseException) -> int | None:
+    """The error number of a full disk or quota, which no other point can escape either."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return exc.errno
+    return None
 
 
 def exception_line(exc: BaseException) -> str:

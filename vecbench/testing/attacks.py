@@ -30,6 +30,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from vecbench.errors import VecbenchError
+from vecbench.reports.store import ResultStore
+
 FAULTS = "vecbench.testing.faults:FaultInjectingAdapter"
 SYNTH: dict[str, Any] = {"name": "synthetic", "n_base": 300, "n_queries": 20, "options": {"dim": 8}}
 
@@ -111,8 +114,8 @@ def run_config(tmp: Path, body: dict[str, Any] | str, *extra: str) -> subprocess
 
 
 def rows_in(out: Path) -> int:
-    path = out / "results.parquet"
-    return pq.read_metadata(path).num_rows if path.is_file() else 0
+    """Rows kept in OUT: the results file and the part files not yet folded into it."""
+    return len(ResultStore(out).read())
 
 
 def exact_config(**changes: Any) -> dict[str, Any]:
@@ -412,8 +415,8 @@ def disk_full_during_a_run(tmp: Path) -> Outcome:
         outcome = one_line_error(result, "No space left", str(out))
         try:
             kept = rows_in(out)
-        except (OSError, pa.ArrowInvalid) as exc:
-            return Outcome(False, f"results.parquet unreadable after the full disk: {exc}", rows_lost=-1)
+        except (OSError, pa.ArrowInvalid, VecbenchError) as exc:
+            return Outcome(False, f"results unreadable after the full disk: {exc}", rows_lost=-1)
         done = len(list((out / "raw").glob("*.npz"))) if (out / "raw").is_dir() else 0
         lost = max(0, done - kept)
         if lost:
@@ -440,7 +443,7 @@ def interrupted_run(
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        with contextlib.suppress(OSError, pa.ArrowInvalid):
+        with contextlib.suppress(OSError, pa.ArrowInvalid, VecbenchError):
             if rows_in(out) >= 2:
                 break
         time.sleep(0.1)
