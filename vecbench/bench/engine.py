@@ -12,6 +12,7 @@ kind of measurement: each point the worker did not report gets the reason.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from tqdm import tqdm
 
 from vecbench.bench.executor import Executor
-from vecbench.bench.messages import Built, Ended, Failed, Finished, Measured
+from vecbench.bench.messages import Built, Ended, EngineMessage, Failed, Finished, Measured
 from vecbench.bench.plan import BuildTask
 from vecbench.bench.worker import WorkerTask
 from vecbench.reports.sinks import RunContext, SinkChain
@@ -42,10 +43,19 @@ def run_worker(
     the next one is asked for), so whatever the consumer does never overlaps a timed region.
     """
     pending = dict.fromkeys(task.point_keys())
-    for message in executor.run(task, timeout_s):
+    # Closed here, not by the garbage collector: a Ctrl-C while the worker winds down must reach
+    # the engine (an exception in a collected generator's clean-up is printed and dropped).
+    with contextlib.closing(executor.run(task, timeout_s)) as messages:
+        yield from _outcomes(messages, pending, task.raw_dir, on_built)
+
+
+def _outcomes(
+    messages: Iterator[EngineMessage], pending: dict[str, None], raw_dir: str, on_built: Callable[[Built], None]
+) -> Iterator[tuple[str, Outcome]]:
+    for message in messages:
         if isinstance(message, Failed) and message.disk_errno is not None:
             # The disk holding the results is full: every later point would fail the same way.
-            raise OSError(message.disk_errno, os.strerror(message.disk_errno), str(Path(task.raw_dir) / "-"))
+            raise OSError(message.disk_errno, os.strerror(message.disk_errno), str(Path(raw_dir) / "-"))
         if isinstance(message, Built):
             on_built(message)
         elif isinstance(message, Measured) and message.key in pending:

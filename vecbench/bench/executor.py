@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any, Protocol
 
 from vecbench.bench.messages import Ended, EngineMessage, Failed, Finished, Measured
@@ -20,7 +20,7 @@ from vecbench.bench.worker import WorkerTask, worker_main
 
 
 class Executor(Protocol):
-    def run(self, task: WorkerTask, timeout_s: float) -> Iterator[EngineMessage]:
+    def run(self, task: WorkerTask, timeout_s: float) -> Generator[EngineMessage, None, None]:
         """Every message of the task's worker, ending with ``Finished``, a key-less ``Failed`` or
         ``Ended``; the worker goes on after a point only when the consumer asks for the next message."""
         ...
@@ -29,7 +29,7 @@ class Executor(Protocol):
 class LocalExecutor:
     """One spawned worker process per task, released point by point."""
 
-    def run(self, task: WorkerTask, timeout_s: float) -> Iterator[EngineMessage]:
+    def run(self, task: WorkerTask, timeout_s: float) -> Generator[EngineMessage, None, None]:
         deadline = time.monotonic() + timeout_s
         with spawned(worker_main, task, duplex=True) as (process, receiver):
             while True:

@@ -10,6 +10,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
@@ -46,17 +47,31 @@ def spawned(
     context = mp.get_context("spawn")
     receiver, sender = context.Pipe(duplex=duplex)
     process = context.Process(target=target, args=(*args, sender), daemon=True)
-    with interrupts_deferred():
-        process.start()
-    sender.close()
+    try:
+        with interrupts_deferred():
+            process.start()
+    except KeyboardInterrupt:  # held back while it started: the worker is whole, so stop it
+        if process.pid is not None:
+            kill_group(process)
+            process.join()
+        raise
+    finally:
+        sender.close()
     try:
         yield process, receiver
-    except KeyboardInterrupt:
-        process.kill()  # the worker ignores Ctrl-C (ignore_interrupts): stop it now, not in 5 s
+    except (KeyboardInterrupt, GeneratorExit):
+        # Ctrl-C, or the engine stopped reading (it failed): the worker ignores Ctrl-C
+        # (ignore_interrupts) and may be waiting to be released, so stop it now, not in 5 s.
+        process.kill()
         raise
     finally:
         receiver.close()
-        process.join(5)
+        try:
+            process.join(5)
+        except KeyboardInterrupt:  # Ctrl-C while the worker winds down: stop it, then stop
+            kill_group(process)
+            process.join()
+            raise
         if process.is_alive():
             kill_group(process)
             process.join()
@@ -91,14 +106,26 @@ def die_with_parent() -> None:
 
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Block SIGINT while a worker starts. The worker inherits the block, so a Ctrl-C during its
-    imports cannot raise there (before ``ignore_interrupts`` runs); the runner gets a Ctrl-C that
-    arrived meanwhile as soon as the block ends."""
+    """Hold back Ctrl-C while a worker starts; it is raised as soon as the worker is up.
+
+    Two holds, because either alone leaks: SIGINT is blocked in this thread, and the worker inherits
+    the block, so a Ctrl-C during its imports cannot raise there (before ``ignore_interrupts``
+    runs); and Python's handler only records it meanwhile, because another thread (a progress bar's
+    monitor) may still take the signal, and Python would raise in this thread in the middle of
+    handing the worker its task (the worker then dies on a half-sent task with a traceback).
+    """
+    received: list[int] = []
+    in_main = threading.current_thread() is threading.main_thread()
+    handler = signal.signal(signal.SIGINT, lambda signum, _: received.append(signum)) if in_main else None
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if in_main:
+            signal.signal(signal.SIGINT, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def ignore_interrupts() -> None:
