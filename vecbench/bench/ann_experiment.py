@@ -55,6 +55,7 @@ def validate(config: ExperimentConfig, dataset: Dataset, points: list[BuildPoint
 class AnnExperiment:
     """An experiment config's index sweep into one output folder."""
 
+    independent_tasks = True
     scope: Scope = "index"
 
     def __init__(self, config: ExperimentConfig, store: ResultStore) -> None:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
@@ -85,6 +87,7 @@ class Experiment(Protocol[P]):
     """One kind of experiment, as the engine drives it."""
 
     scope: Scope  # which table its rows are: each finished index point, or pipeline configuration
+    independent_tasks: bool  # tasks may run at once (a pipeline's points need its reference first)
 
     @property
     def store(self) -> RowStore: ...
@@ -138,6 +141,7 @@ class Engine(Generic[P]):
     sinks: SinkChain
     progress: bool = True
     on_row: Callable[[Row], None] | None = None
+    _publishing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def run(self) -> EngineSummary:
         started = time.monotonic()
@@ -148,27 +152,44 @@ class Engine(Generic[P]):
         done = {key for task in tasks if not task.always for key in task.keys} & done
         total = sum(len(task.points) for task in tasks)
         skipped = sum(key in done for task in tasks for key in task.keys)
-        failed = 0
-        bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
+        self._failed = 0
+        self._bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
         completed = False
         try:
-            for task in tasks:
-                todo = [(key, point) for key, point in task.points if key not in done]
-                if not todo:
-                    continue
-                bar.set_description(task.label)
-                for rows in self._task_records(task, todo):
-                    failed += any(row.get("status") != "ok" for row in rows)
-                    self._publish(rows)
-                    bar.update(1)
+            work = [(task, [(k, p) for k, p in task.points if k not in done]) for task in tasks]
+            self._run_tasks([(task, todo) for task, todo in work if todo])
             self._publish(experiment.closing_records())
             experiment.store.compact()  # the parts into the result file, before sinks attach it
             completed = True
         finally:
-            bar.close()
+            self._bar.close()
             experiment.close()
             self.sinks.finish(completed)
-        return EngineSummary(total, total - skipped, skipped, failed, time.monotonic() - started)
+        return EngineSummary(total, total - skipped, skipped, self._failed, time.monotonic() - started)
+
+    def _run_tasks(self, work: list[tuple[BuildTask[P], list[tuple[str, P]]]]) -> None:
+        """Each task in turn, or up to the executor's ``slots`` at once (a cluster) where the
+        experiment's tasks are independent of each other; the first error stops the rest."""
+        slots = self.executor.slots if self.experiment.independent_tasks else 1
+        if slots <= 1:
+            for task, todo in work:
+                self._run_task(task, todo)
+            return
+        pool = ThreadPoolExecutor(max_workers=slots, thread_name_prefix="vecbench-task")
+        futures = [pool.submit(self._run_task, task, todo) for task, todo in work]
+        try:
+            for future in as_completed(futures):
+                future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run_task(self, task: BuildTask[P], todo: list[tuple[str, P]]) -> None:
+        for rows in self._task_records(task, todo):
+            with self._publishing:  # one point at a time into the store and the sinks
+                self._failed += any(row.get("status") != "ok" for row in rows)
+                self._bar.set_description(task.label)
+                self._publish(rows)
+                self._bar.update(1)
 
     def _task_records(self, task: BuildTask[P], todo: list[tuple[str, P]]) -> Iterator[list[Row]]:
         """Run ``task.repeats`` workers; every point ends as its rows (measured or failed).

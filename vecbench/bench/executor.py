@@ -20,6 +20,8 @@ from vecbench.bench.worker import WorkerTask, worker_main
 
 
 class Executor(Protocol):
+    slots: int  # how many tasks it runs at once: 1 on this machine, a cluster's worker count
+
     def run(self, task: WorkerTask, timeout_s: float) -> Generator[EngineMessage, None, None]:
         """Every message of the task's worker, ending with ``Finished``, a key-less ``Failed`` or
         ``Ended``; the worker goes on after a point only when the consumer asks for the next message."""
@@ -28,6 +30,8 @@ class Executor(Protocol):
 
 class LocalExecutor:
     """One spawned worker process per task, released point by point."""
+
+    slots = 1  # one worker at a time: co-scheduled workers would time each other
 
     def run(self, task: WorkerTask, timeout_s: float) -> Generator[EngineMessage, None, None]:
         deadline = time.monotonic() + timeout_s

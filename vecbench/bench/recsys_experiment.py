@@ -82,6 +82,7 @@ PipelinePoint = PlannedRun | BaselineRun
 class RecsysExperiment:
     """A pipeline config into one output folder, resumed per configuration."""
 
+    independent_tasks = False
     scope: Scope = "pipeline"
 
     def __init__(self, config: PipelineConfig, store: PipelineStore) -> None:
