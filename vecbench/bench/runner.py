@@ -87,6 +87,10 @@ class Runner:
         self.executor = executor or LocalExecutor()
 
     def run(self) -> RunSummary:
+        if self.config.runbook is not None:  # hook: issue 11 (a streaming experiment)
+            from vecbench.streaming.runner import run_streaming
+
+            return run_streaming(self)
         started = time.monotonic()
         config = self.config
         dataset = load_dataset(config.dataset)
