@@ -88,7 +88,7 @@ def read_runbook_file(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"runbook file {path} not found; give runbook.path as a big-ann runbook YAML file")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ConfigError(f"runbook file {path} is not valid YAML: {' '.join(str(exc).split())[:160]}") from None
     if not isinstance(data, dict) or not data:
