@@ -37,8 +37,15 @@ ADAPTERS: list[tuple[str, dict[str, Any], dict[str, Any], Any]] = [
 ]
 
 
-def play(runbook: Runbook, name: str, build: dict[str, Any], query: dict[str, Any], policy: Any,
-         base: np.ndarray, queries: np.ndarray) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def play(
+    runbook: Runbook,
+    name: str,
+    build: dict[str, Any],
+    query: dict[str, Any],
+    policy: Any,
+    base: np.ndarray,
+    queries: np.ndarray,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     cls = get_adapter_class(name)
     parsed = parse_policy(policy, name, cls.capabilities)
     mode = update_mode(name, cls.capabilities, parsed, deletes=True)
@@ -49,13 +56,27 @@ def play(runbook: Runbook, name: str, build: dict[str, Any], query: dict[str, An
     build_ns = time.perf_counter_ns() - started
     adapter.set_num_threads(1)
     ctx = WorkerContext(
-        adapter=adapter, adapter_class=cls, build_params=build,
+        adapter=adapter,
+        adapter_class=cls,
+        build_params=build,
         data=StreamPrepared(base[first.start : first.end], queries, Metric.EUCLIDEAN, vectors=base),
-        queries=adapter.prepare_vectors(queries), kernel=CalibrationKernel.create(), build_ns=build_ns,
-        threads=1, raw_dir=Path("."), repeat=0, peak_rss=lambda: 0,
+        queries=adapter.prepare_vectors(queries),
+        kernel=CalibrationKernel.create(),
+        build_ns=build_ns,
+        threads=1,
+        raw_dir=Path("."),
+        repeat=0,
+        peak_rss=lambda: 0,
     )
-    workload = StreamingOps((("p", query),), runbook.steps, runbook.n_ids, parsed, mode,
-                            Timing(K, 1, 0, latency=False), freshness_sample=8)
+    workload = StreamingOps(
+        (("p", query),),
+        runbook.steps,
+        runbook.n_ids,
+        parsed,
+        mode,
+        Timing(K, 1, 0, latency=False),
+        freshness_sample=8,
+    )
     shared, per_point = workload.play(ctx)
     raw = {**shared, **per_point["p"]}
     truth = replay_truth(runbook, queries, base, Metric.EUCLIDEAN, K)
@@ -81,14 +102,17 @@ CASES = [
 
 @pytest.mark.parametrize(("file", "size"), CASES)
 @pytest.mark.parametrize(("name", "build", "query", "policy"), ADAPTERS, ids=[a[0] for a in ADAPTERS])
-def test_no_deleted_id_is_returned(runbooks: Path, file: str, size: int,
-                                   name: str, build: dict[str, Any], query: dict[str, Any], policy: Any) -> None:
+def test_no_deleted_id_is_returned(
+    runbooks: Path, file: str, size: int, name: str, build: dict[str, Any], query: dict[str, Any], policy: Any
+) -> None:
     base, queries = seeded(size)
     runbook = load_runbook(runbooks / file, "random-xs", size, scale=size / 10_000)
     rows, total = play(runbook, name, build, query, policy, base, queries)
     searches = [row for row in rows if row["operation"] == "search"]
     assert len(searches) == len(runbook.search_steps())
-    assert all(row["deleted_returned"] == 0 for row in searches), [row["deleted_returned"] for row in searches]
+    assert all(row["deleted_returned"] == 0 for row in searches), [
+        row["deleted_returned"] for row in searches
+    ]
     assert [row["live_count"] for row in rows] == live_counts(runbook)
     if name == "exact":
         assert all(row["recall"] == 1.0 and row["recall_ids"] == 1.0 for row in searches)

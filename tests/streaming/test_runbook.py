@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from vecbench.errors import ConfigError
-from vecbench.streaming.runbook import LiveState, load_runbook, live_counts
+from vecbench.streaming.runbook import LiveState, live_counts, load_runbook
 
 REAL = [
     ("simple_runbook.yaml", "random-xs"),
@@ -28,7 +28,9 @@ def test_every_real_runbook_parses_and_scales_onto_10k(runbooks: Path, name: str
     runbook = load_runbook(runbooks / name, key, 10_000, scale="fit")
     assert len(runbook.steps) == sum(isinstance(k, int) for k in raw)
     assert runbook.n_ids <= 10_000
-    assert [s.operation for s in runbook.steps] == [raw[i]["operation"] for i in range(1, len(raw) + 1) if i in raw]
+    assert [s.operation for s in runbook.steps] == [
+        raw[i]["operation"] for i in range(1, len(raw) + 1) if i in raw
+    ]
     assert max(live_counts(runbook)) <= runbook.max_pts * 1.01 + 1
 
 
@@ -36,7 +38,9 @@ def test_simple_runbook_unscaled_steps(runbooks: Path) -> None:
     runbook = load_runbook(runbooks / "simple_runbook.yaml", "random-xs", 10_000)
     assert runbook.scale == 1.0 and runbook.max_pts == 10_000
     assert [(s.operation, s.start, s.end) for s in runbook.steps if s.operation != "search"] == [
-        ("insert", 0, 10_000), ("delete", 0, 5000), ("insert", 0, 5000)
+        ("insert", 0, 10_000),
+        ("delete", 0, 5000),
+        ("insert", 0, 5000),
     ]
     assert live_counts(runbook) == [10_000, 10_000, 5000, 5000, 10_000, 10_000]
 
@@ -65,21 +69,43 @@ def write(tmp_path: Path, steps: dict[int, dict[str, object]], max_pts: int = 10
 @pytest.mark.parametrize(
     ("steps", "message"),
     [
-        ({1: {"operation": "insert", "start": 0, "end": 50}, 2: {"operation": "serach"}}, "unknown operation 'serach'"),
-        ({1: {"operation": "insert", "start": 0, "end": 500}}, "uses vector ids up to 500 but the dataset has 100"),
-        ({1: {"operation": "insert", "start": 0, "end": 50}, 2: {"operation": "delete", "start": 40, "end": 60}},
-         "deletes ids 40..60 but 50 is not live"),
-        ({1: {"operation": "insert", "start": 0, "end": 50},
-          2: {"operation": "replace", "tags_start": 60, "tags_end": 70, "ids_start": 0, "ids_end": 10}},
-         "replaces tags 60..70 but 60 is not live"),
-        ({1: {"operation": "insert", "start": 0, "end": 50}, 2: {"operation": "insert", "start": 10, "end": 20}},
-         "id 10 is live already"),
+        (
+            {1: {"operation": "insert", "start": 0, "end": 50}, 2: {"operation": "serach"}},
+            "unknown operation 'serach'",
+        ),
+        (
+            {1: {"operation": "insert", "start": 0, "end": 500}},
+            "uses vector ids up to 500 but the dataset has 100",
+        ),
+        (
+            {
+                1: {"operation": "insert", "start": 0, "end": 50},
+                2: {"operation": "delete", "start": 40, "end": 60},
+            },
+            "deletes ids 40..60 but 50 is not live",
+        ),
+        (
+            {
+                1: {"operation": "insert", "start": 0, "end": 50},
+                2: {"operation": "replace", "tags_start": 60, "tags_end": 70, "ids_start": 0, "ids_end": 10},
+            },
+            "replaces tags 60..70 but 60 is not live",
+        ),
+        (
+            {
+                1: {"operation": "insert", "start": 0, "end": 50},
+                2: {"operation": "insert", "start": 10, "end": 20},
+            },
+            "id 10 is live already",
+        ),
         ({1: {"operation": "search"}}, "nothing is live yet"),
         ({1: {"operation": "insert", "start": 0}}, "insert needs end"),
         ({1: {"operation": "insert", "start": 0, "end": 5}, 3: {"operation": "search"}}, "missing [2]"),
     ],
 )
-def test_bad_runbooks_are_one_line_errors(tmp_path: Path, steps: dict[int, dict[str, object]], message: str) -> None:
+def test_bad_runbooks_are_one_line_errors(
+    tmp_path: Path, steps: dict[int, dict[str, object]], message: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         load_runbook(write(tmp_path, steps), "t", 100)
     assert message in str(caught.value) and "\n" not in str(caught.value)

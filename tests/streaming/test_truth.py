@@ -19,11 +19,16 @@ def data(n: int = 10_000, dim: int = 8, seed: int = 0) -> tuple[np.ndarray, np.n
 
 @pytest.mark.parametrize(
     ("name", "key"),
-    [("simple_runbook.yaml", "random-xs"), ("simple_replace_runbook.yaml", "random-xs"),
-     ("delete_runbook.yaml", "random-xs-clustered")],
+    [
+        ("simple_runbook.yaml", "random-xs"),
+        ("simple_replace_runbook.yaml", "random-xs"),
+        ("delete_runbook.yaml", "random-xs-clustered"),
+    ],
 )
 @pytest.mark.parametrize("metric", [Metric.EUCLIDEAN, Metric.ANGULAR])
-def test_incremental_truth_equals_brute_force_on_sampled_steps(runbooks: Path, name: str, key: str, metric: Metric) -> None:
+def test_incremental_truth_equals_brute_force_on_sampled_steps(
+    runbooks: Path, name: str, key: str, metric: Metric
+) -> None:
     base, queries = data()
     runbook = load_runbook(runbooks / name, key, base.shape[0])
     truth = replay_truth(runbook, queries, base, metric, 10)

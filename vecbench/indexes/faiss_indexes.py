@@ -243,7 +243,8 @@ class FaissIVFPQAdapter(FaissAdapter):
         """``remove_ids`` on the IVF lists (with refine the full vectors stay in the store)."""
         self._require_built()
         ids = np.unique(np.asarray(ids, dtype=np.int64))
-        removed = int(self.ivf.remove_ids(ids))
+        ivf: Any = self.ivf  # the stubs take only an IDSelector; faiss wraps an id array itself
+        removed = int(ivf.remove_ids(ids))
         if removed != ids.shape[0]:
             raise ValueError(f"{self.name}: {ids.shape[0] - removed} of the ids to delete were not in the index")
 

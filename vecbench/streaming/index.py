@@ -43,9 +43,7 @@ def update_mode(adapter: str, capabilities: Capabilities, policy: Policy, delete
 class StreamIndex:
     """One index as a runbook changes it; ``search_prepared`` / ``search_one_prepared`` return tags."""
 
-    def __init__(
-        self, adapter: IndexAdapter, tags: np.ndarray, mode: str, n_ids: int, threads: int
-    ) -> None:
+    def __init__(self, adapter: IndexAdapter, tags: np.ndarray, mode: str, n_ids: int, threads: int) -> None:
         self.cls = type(adapter)
         self.metric, self.build_params = adapter.metric, dict(adapter.build_params)
         self.mode, self.n_ids, self.threads = mode, n_ids, threads
@@ -146,7 +144,10 @@ class StreamIndex:
     def search_prepared(self, queries: np.ndarray, k: int) -> SearchResult:
         adapter = self.adapter
         if adapter is None:
-            return SearchResult(np.full((queries.shape[0], k), -1, np.int64), np.full((queries.shape[0], k), np.inf, np.float32))
+            return SearchResult(
+                np.full((queries.shape[0], k), -1, np.int64),
+                np.full((queries.shape[0], k), np.inf, np.float32),
+            )
         found = (
             adapter.search_filtered(queries, k, self.handle)
             if self.handle is not None

@@ -59,16 +59,24 @@ def parse_policy(value: Any, adapter: str, capabilities: Capabilities) -> Policy
     elif isinstance(value, dict) and len(value) == 1:
         kind, every = next(iter(value.items()))
         if kind not in KINDS[1:]:
-            raise ConfigError(f"{where} {{{kind}: ...}} is unknown; use incremental, rebuild_every, rebuild_every_rows or hybrid")
+            raise ConfigError(
+                f"{where} {{{kind}: ...}} is unknown; use incremental, rebuild_every, rebuild_every_rows or hybrid"
+            )
         if isinstance(every, bool) or not isinstance(every, int | float):
             raise ConfigError(f"{where} {kind} needs a number, got {every!r}")
         if kind == "hybrid" and not 0 < every < 1:
-            raise ConfigError(f"{where} hybrid is the deleted share that triggers a rebuild, in (0, 1); got {every}")
+            raise ConfigError(
+                f"{where} hybrid is the deleted share that triggers a rebuild, in (0, 1); got {every}"
+            )
         if kind != "hybrid" and (every < 1 or every != int(every)):
             raise ConfigError(f"{where} {kind} must be a whole number >= 1, got {every}")
         policy = Policy(kind, float(every))
     else:
-        raise ConfigError(f"{where} must be incremental, {{rebuild_every: N}}, {{rebuild_every_rows: N}} or {{hybrid: SHARE}}; got {value!r}")
+        raise ConfigError(
+            f"{where} must be incremental, {{rebuild_every: N}}, {{rebuild_every_rows: N}} or {{hybrid: SHARE}}; got {value!r}"
+        )
     if not policy.buffered and not capabilities.add:
-        raise ConfigError(f"{where} {policy.label()} needs incremental adds, which '{adapter}' does not declare; use rebuild_every: N")
+        raise ConfigError(
+            f"{where} {policy.label()} needs incremental adds, which '{adapter}' does not declare; use rebuild_every: N"
+        )
     return policy

@@ -47,8 +47,14 @@ NAN = float("nan")
 
 
 def step_rows(
-    raw: Mapping[str, np.ndarray], runbook: Runbook, truth: Mapping[int, StepTruth],
-    queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, ident: Mapping[str, Any],
+    raw: Mapping[str, np.ndarray],
+    runbook: Runbook,
+    truth: Mapping[int, StepTruth],
+    queries: np.ndarray,
+    base: np.ndarray,
+    metric: Metric,
+    k: int,
+    ident: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     """One row per runbook step, in order, from the raw arrays of one point."""
     state = LiveState(runbook.n_ids)
@@ -57,10 +63,17 @@ def step_rows(
         state.apply(step)
         rebuild = int(raw["rebuild_ns"][i])
         row: dict[str, Any] = {
-            **ident, "step": step.number, "operation": step.operation,
-            "applied": APPLIED[int(raw["applied"][i])], "live_count": int(raw["live"][i]),
-            "recall": NAN, "recall_ids": NAN, "deleted_returned": None,
-            "latency_p50_ms": NAN, "latency_p99_ms": NAN, "qps": NAN,
+            **ident,
+            "step": step.number,
+            "operation": step.operation,
+            "applied": APPLIED[int(raw["applied"][i])],
+            "live_count": int(raw["live"][i]),
+            "recall": NAN,
+            "recall_ids": NAN,
+            "deleted_returned": None,
+            "latency_p50_ms": NAN,
+            "latency_p99_ms": NAN,
+            "qps": NAN,
             "rows": step.rows if step.operation != "search" else None,
             "seconds": float(raw["step_ns"][i]) / 1e9 if step.operation != "search" else NAN,
             "rebuild_s": rebuild / 1e9 if rebuild >= 0 else NAN,
@@ -72,14 +85,25 @@ def step_rows(
 
 
 def search_metrics(
-    raw: Mapping[str, np.ndarray], number: int, state: LiveState, truth: StepTruth,
-    queries: np.ndarray, base: np.ndarray, metric: Metric, k: int,
+    raw: Mapping[str, np.ndarray],
+    number: int,
+    state: LiveState,
+    truth: StepTruth,
+    queries: np.ndarray,
+    base: np.ndarray,
+    metric: Metric,
+    k: int,
 ) -> dict[str, Any]:
     ids = np.asarray(raw[f"s{number}_ids"], dtype=np.int64)
     rows = state.rows_of(ids)
     found = distances_to_ids(queries, base, rows, metric)
     live_k = int(min(k, state.live))
-    speed = speed_metrics({name: raw[f"s{number}_{name}"] for name in ("ids", "batch_ns", "latencies_ns", "batch_cpu_ns", "latencies_cpu_ns")})
+    speed = speed_metrics(
+        {
+            name: raw[f"s{number}_{name}"]
+            for name in ("ids", "batch_ns", "latencies_ns", "batch_cpu_ns", "latencies_cpu_ns")
+        }
+    )
     return {
         # Where fewer than k items are live, recall is over what can be found.
         "recall": float(tie_aware_recall(found, ids, truth.distances, live_k).mean()) if live_k else NAN,
@@ -126,7 +150,11 @@ def summary(steps: list[dict[str, Any]], raw: Mapping[str, np.ndarray], runbook:
 def throughput(steps: list[dict[str, Any]], operation: str) -> float:
     """Rows per second of the steps that applied this operation to the index (not the first build,
     not buffered steps, whose cost is the rebuild): NaN when there were none."""
-    done = [row for row in steps if row["operation"] == operation and row["applied"] in ("incremental", "tombstone")]
+    done = [
+        row
+        for row in steps
+        if row["operation"] == operation and row["applied"] in ("incremental", "tombstone")
+    ]
     rows = sum(row["rows"] for row in done)
     seconds = sum(row["seconds"] for row in done)
     return rows / seconds if rows and seconds > 0 else NAN

@@ -61,7 +61,9 @@ class Step:
         if self.operation in ("insert", "delete"):
             out.update(start=self.start, end=self.end)
         elif self.operation == "replace":
-            out.update(tags_start=self.start, tags_end=self.end, ids_start=self.ids_start, ids_end=self.ids_end)
+            out.update(
+                tags_start=self.start, tags_end=self.end, ids_start=self.ids_start, ids_end=self.ids_end
+            )
         return out
 
 
@@ -90,7 +92,9 @@ def read_runbook_file(path: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"runbook file {path} is not valid YAML: {' '.join(str(exc).split())[:160]}") from None
+        raise ConfigError(
+            f"runbook file {path} is not valid YAML: {' '.join(str(exc).split())[:160]}"
+        ) from None
     if not isinstance(data, dict) or not data:
         raise ConfigError(f"runbook file {path} must map dataset names to runbooks")
     return data
@@ -132,7 +136,9 @@ def parse_steps(name: str, raw: Mapping[Any, Any]) -> Iterator[Step]:
         raise ConfigError(f"runbook {name} has no numbered steps")
     if numbers != list(range(1, len(numbers) + 1)):
         missing = sorted(set(range(1, numbers[-1] + 1)) - set(numbers))
-        raise ConfigError(f"runbook {name}: steps must be numbered 1..{numbers[-1]} without gaps; missing {missing[:5]}")
+        raise ConfigError(
+            f"runbook {name}: steps must be numbered 1..{numbers[-1]} without gaps; missing {missing[:5]}"
+        )
     for number in numbers:
         entry = raw[number]
         where = f"runbook {name} step {number}"
@@ -146,13 +152,24 @@ def parse_steps(name: str, raw: Mapping[Any, Any]) -> Iterator[Step]:
         for field in fields:
             value = entry.get(field)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"{where}: {operation} needs {field} as a non-negative integer, got {value!r}")
+                raise ConfigError(
+                    f"{where}: {operation} needs {field} as a non-negative integer, got {value!r}"
+                )
             values[field] = value
         extra = sorted(str(k) for k in entry if k != "operation" and k not in fields)
         if extra:
-            raise ConfigError(f"{where}: {operation} takes no {extra[0]!r} (it takes {', '.join(fields) or 'nothing'})")
+            raise ConfigError(
+                f"{where}: {operation} takes no {extra[0]!r} (it takes {', '.join(fields) or 'nothing'})"
+            )
         if operation == "replace":
-            yield Step(number, operation, values["tags_start"], values["tags_end"], values["ids_start"], values["ids_end"])
+            yield Step(
+                number,
+                operation,
+                values["tags_start"],
+                values["tags_end"],
+                values["ids_start"],
+                values["ids_end"],
+            )
         else:
             yield Step(number, operation, values.get("start", 0), values.get("end", 0))
 
@@ -181,7 +198,9 @@ def scaled_step(step: Step, factor: float) -> Step:
         tags_start, ids_start = at(step.start), at(step.ids_start)
         # The two ranges of a replace must keep one length: the shorter one decides.
         length = min(at(step.end) - tags_start, at(step.ids_end) - ids_start)
-        return Step(step.number, step.operation, tags_start, tags_start + length, ids_start, ids_start + length)
+        return Step(
+            step.number, step.operation, tags_start, tags_start + length, ids_start, ids_start + length
+        )
     return Step(step.number, step.operation, at(step.start), at(step.end))
 
 

@@ -73,7 +73,9 @@ def plan(config: ExperimentConfig, dataset: Dataset) -> tuple[Runbook, list[Stre
         raise ConfigError("a runbook runs each build point once; set repeats: 1")
     runbook = load_runbook(runbook_path(spec.path), spec.key, dataset.n_base, spec.scale, spec.max_pts)
     if config.k > runbook.steps[0].rows:
-        raise ConfigError(f"k={config.k} is larger than the runbook's first insert ({runbook.steps[0].rows} ids); lower k")
+        raise ConfigError(
+            f"k={config.k} is larger than the runbook's first insert ({runbook.steps[0].rows} ids); lower k"
+        )
     deletes = any(step.operation in ("delete", "replace") for step in runbook.steps)
     found: dict[str, StreamPoint] = {}
     for entry in config.indexes:
@@ -90,7 +92,9 @@ def plan(config: ExperimentConfig, dataset: Dataset) -> tuple[Runbook, list[Stre
                 raise ConfigError(f"adapter '{entry.adapter}' cannot set search threads; use threads: 1")
             keyed = rekey(point, runbook, policy)
             if keyed.key in found:
-                warn_line(f"warning: {keyed.label} {canonical_json(keyed.build_params)} under {policy.label()} is listed twice; running it once")
+                warn_line(
+                    f"warning: {keyed.label} {canonical_json(keyed.build_params)} under {policy.label()} is listed twice; running it once"
+                )
                 continue
             found[keyed.key] = StreamPoint(keyed, policy, mode)
     return runbook, list(found.values())
@@ -103,7 +107,9 @@ def rekey(point: BuildPoint, runbook: Runbook, policy: Policy) -> BuildPoint:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     build_key = digest(point.key, "runbook", runbook.digest(), canonical_json({"policy": policy.as_json()}))
-    queries = tuple(QueryPoint(q.params, digest(build_key, canonical_json(q.params))) for q in point.query_points)
+    queries = tuple(
+        QueryPoint(q.params, digest(build_key, canonical_json(q.params))) for q in point.query_points
+    )
     return dataclasses.replace(point, key=build_key, query_points=queries)
 
 
@@ -116,17 +122,27 @@ def run_streaming(runner: Runner) -> RunSummary:
     dataset = load_dataset(config.dataset)
     runbook, points = plan(config, dataset)
     cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
-    truth = streaming_truth(runbook, dataset.queries, dataset.base, dataset.metric, config.k, dataset.fingerprint, cache_dir)
+    truth = streaming_truth(
+        runbook, dataset.queries, dataset.base, dataset.metric, config.k, dataset.fingerprint, cache_dir
+    )
     check_same_experiment(store, config.name, str(config.dataset.label()), dataset.fingerprint)
     store.prepare()
     steps_table = PartedTable(store.out_dir, STEPS_FILE, STEP_COLUMNS)
     environment = {**collect_environment(config.threads), "calibration": job_calibration()}
     store.write_environment(environment)
-    atomic_write_text(store.out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-    runner.sinks.start(RunContext(
-        out_dir=store.out_dir, experiment=config.name, config=config.model_dump(mode="json"),
-        environment=environment, dataset_label=str(config.dataset.label()), dataset_fingerprint=dataset.fingerprint,
-    ))
+    atomic_write_text(
+        store.out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    )
+    runner.sinks.start(
+        RunContext(
+            out_dir=store.out_dir,
+            experiment=config.name,
+            config=config.model_dump(mode="json"),
+            environment=environment,
+            dataset_label=str(config.dataset.label()),
+            dataset_fingerprint=dataset.fingerprint,
+        )
+    )
     done = store.finished_keys()
     todo = [p for p in points if any(q.key not in done for q in p.point.query_points)]
     total = sum(len(p.point.query_points) for p in points)
@@ -150,8 +166,13 @@ def run_streaming(runner: Runner) -> RunSummary:
 
 
 def run_point(
-    runner: Runner, stream: StreamPoint, runbook: Runbook, truth: dict[int, StepTruth], dataset: Dataset,
-    environment: dict[str, Any], steps_table: PartedTable,
+    runner: Runner,
+    stream: StreamPoint,
+    runbook: Runbook,
+    truth: dict[int, StepTruth],
+    dataset: Dataset,
+    environment: dict[str, Any],
+    steps_table: PartedTable,
 ) -> list[dict[str, Any]]:
     """One worker plays the runbook on one build; each query point becomes a row and its steps."""
     config, point = runner.config, stream.point
@@ -180,13 +201,27 @@ def run_point(
     label = str(config.dataset.label())
     for key, outcome in run_worker(runner.executor, task, point.timeout_s, builds.append):
         row = base_row(config.name, dataset, label, point, by_key[key], config.k)
-        row.update(policy=stream.policy.label(), update_mode=stream.mode, runbook=runbook.name, runbook_scale=runbook.scale)
+        row.update(
+            policy=stream.policy.label(),
+            update_mode=stream.mode,
+            runbook=runbook.name,
+            runbook_scale=runbook.scale,
+        )
         if isinstance(outcome, str):
             row = failed_row(row, outcome)
         else:
             raw = load_raw(outcome.raw_path)
             ident = {name: row[name] for name in ("experiment", "adapter", "label", "point_key", "build_key")}
-            steps = step_rows(raw, runbook, truth, dataset.queries, dataset.base, dataset.metric, config.k, {**ident, "policy": stream.policy.label()})
+            steps = step_rows(
+                raw,
+                runbook,
+                truth,
+                dataset.queries,
+                dataset.base,
+                dataset.metric,
+                config.k,
+                {**ident, "policy": stream.policy.label()},
+            )
             steps_table.append(steps)
             row.update(summary(steps, raw, runbook))
             row.update(
@@ -198,7 +233,11 @@ def run_point(
         row.update(threads=config.threads, runs=config.runs, repeats=config.repeats)
         if builds:
             built = builds[-1]
-            row.update(build_s=built.build_s, rss_before_build_bytes=built.rss_before_build_bytes, build_threads=built.build_threads)
+            row.update(
+                build_s=built.build_s,
+                rss_before_build_bytes=built.rss_before_build_bytes,
+                build_threads=built.build_threads,
+            )
             if row.get("index_bytes") is None:
                 row["index_bytes"] = built.index_bytes
         runner.store.append([row], environment)
@@ -207,4 +246,3 @@ def run_point(
             runner.on_row(row)
         runner.sinks.row(row)
     return rows
-

@@ -24,7 +24,7 @@ from vecbench.core.params import Metric
 from vecbench.datasets.ground_truth import compute_exact
 from vecbench.streaming.runbook import LiveState, Runbook
 
-__all__ = ["IncrementalTruth", "StepTruth", "streaming_truth", "brute_force_truth"]
+__all__ = ["IncrementalTruth", "StepTruth", "brute_force_truth", "streaming_truth"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class StepTruth:
 class IncrementalTruth:
     """Per-query nearest ``depth`` live items, updated by inserts and deletes."""
 
-    def __init__(self, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, depth: int | None = None):
+    def __init__(
+        self, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, depth: int | None = None
+    ):
         self.queries, self.base, self.metric, self.k = queries, base, metric, k
         self.depth = depth or 3 * k
         nq = queries.shape[0]
@@ -62,7 +64,9 @@ class IncrementalTruth:
         gone = np.isin(self.tags, tags)
         self.tags[gone] = -1
         self.distances[gone] = np.inf
-        self._merge(np.empty((self.tags.shape[0], 0), np.int64), np.empty((self.tags.shape[0], 0), np.float32))
+        self._merge(
+            np.empty((self.tags.shape[0], 0), np.int64), np.empty((self.tags.shape[0], 0), np.float32)
+        )
 
     def _merge(self, tags: np.ndarray, distances: np.ndarray) -> None:
         all_tags = np.concatenate([self.tags, tags], axis=1)
@@ -83,7 +87,9 @@ class IncrementalTruth:
         if stale.size:
             live = state.live_tags()
             m = min(self.depth, live.size)
-            local, dist = compute_exact(self.queries[stale], self.base[state.row_of_tag[live]], self.metric, m)
+            local, dist = compute_exact(
+                self.queries[stale], self.base[state.row_of_tag[live]], self.metric, m
+            )
             tags = np.full((stale.size, self.depth), -1, dtype=np.int64)
             distances = np.full((stale.size, self.depth), np.inf, dtype=np.float32)
             tags[:, :m], distances[:, :m] = live[local], dist
@@ -93,7 +99,9 @@ class IncrementalTruth:
         return StepTruth(self.tags[:, :k].copy(), self.distances[:, :k].copy())
 
 
-def replay_truth(runbook: Runbook, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int) -> dict[int, StepTruth]:
+def replay_truth(
+    runbook: Runbook, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int
+) -> dict[int, StepTruth]:
     """Truth at every search step of the runbook, maintained incrementally."""
     truth = IncrementalTruth(queries, base, metric, k)
     state = LiveState(runbook.n_ids)
@@ -109,7 +117,9 @@ def replay_truth(runbook: Runbook, queries: np.ndarray, base: np.ndarray, metric
     return found
 
 
-def brute_force_truth(runbook: Runbook, step_number: int, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int) -> StepTruth:
+def brute_force_truth(
+    runbook: Runbook, step_number: int, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int
+) -> StepTruth:
     """Exact top-k at one step by searching every live row: what the incremental truth must equal."""
     state = LiveState(runbook.n_ids)
     for step in runbook.steps:
@@ -131,11 +141,20 @@ def cache_key(fingerprint: str, metric: Metric, runbook: Runbook, n_queries: int
 
 
 def streaming_truth(
-    runbook: Runbook, queries: np.ndarray, base: np.ndarray, metric: Metric, k: int,
-    fingerprint: str, cache_dir: Path | None,
+    runbook: Runbook,
+    queries: np.ndarray,
+    base: np.ndarray,
+    metric: Metric,
+    k: int,
+    fingerprint: str,
+    cache_dir: Path | None,
 ) -> dict[int, StepTruth]:
     """Per-step truth from the cache, or replayed and cached (written atomically)."""
-    path = None if cache_dir is None else cache_dir / f"stream-{cache_key(fingerprint, metric, runbook, queries.shape[0], k)}.npz"
+    path = (
+        None
+        if cache_dir is None
+        else cache_dir / f"stream-{cache_key(fingerprint, metric, runbook, queries.shape[0], k)}.npz"
+    )
     if path is not None:
         cached = _read(path, runbook, queries.shape[0], k)
         if cached is not None:
@@ -145,7 +164,7 @@ def streaming_truth(
         path.parent.mkdir(parents=True, exist_ok=True)
         arrays = {f"s{n}_{name}": getattr(t, name) for n, t in found.items() for name in ("ids", "distances")}
         with atomic_writer(path) as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
+            np.savez(handle, **arrays)
     return found
 
 

@@ -77,7 +77,11 @@ class Probes:
         """Items changed again before they were seen: they no longer stand for that change."""
         for i, pending in enumerate(self.tags):
             keep = ~np.isin(pending, tags)
-            self.tags[i], self.vectors[i], self.started[i] = pending[keep], self.vectors[i][keep], self.started[i][keep]
+            self.tags[i], self.vectors[i], self.started[i] = (
+                pending[keep],
+                self.vectors[i][keep],
+                self.started[i][keep],
+            )
 
     def probe(self, index: StreamIndex, k: int) -> None:
         if not self.tags or sum(t.size for t in self.tags) == 0:
@@ -166,7 +170,13 @@ class StreamingOps:
                 else:
                     index.replace(batch, tags)  # type: ignore[arg-type]
             step_ns[i] = time.perf_counter_ns() - started
-            applied[i] = APPLIED.index("buffered" if self.mode == "buffered" else "incremental" if self.mode == "native" else "tombstone")
+            applied[i] = APPLIED.index(
+                "buffered"
+                if self.mode == "buffered"
+                else "incremental"
+                if self.mode == "native"
+                else "tombstone"
+            )
             state.apply(step)
             live[i] = state.live
             if step.operation != "delete":
@@ -184,7 +194,7 @@ class StreamingOps:
             index.set_query_params(probe_params)
             appear.probe(index, k)
             vanish.probe(index, k)
-        shared = {
+        shared: dict[str, np.ndarray] = {
             "steps": np.asarray([s.number for s in self.steps], dtype=np.int64),
             "step_ns": step_ns,
             "rebuild_ns": rebuild_ns,
@@ -192,11 +202,15 @@ class StreamingOps:
             "live": live,
             "visible_ns": appear.result(),
             "gone_ns": vanish.result(),
-            "index_bytes_end": np.asarray([-1 if index.adapter is None else (index.adapter.index_bytes() or -1)], dtype=np.int64),
+            "index_bytes_end": np.asarray(
+                [-1 if index.adapter is None else (index.adapter.index_bytes() or -1)], dtype=np.int64
+            ),
         }
         return shared, per_point
 
-    def _sample(self, probes: Probes, step: Step, vectors: np.ndarray, index: StreamIndex, started_ns: int) -> None:
+    def _sample(
+        self, probes: Probes, step: Step, vectors: np.ndarray, index: StreamIndex, started_ns: int
+    ) -> None:
         count = min(self.freshness_sample, step.rows)
         if count == 0:
             return
@@ -204,7 +218,9 @@ class StreamingOps:
         rows = step.vector_rows()[pick]
         probes.add(step.tags()[pick], self._prepared(index, vectors[rows]), started_ns)
 
-    def _sample_of(self, tags: np.ndarray, state: LiveState, vectors: np.ndarray, index: StreamIndex) -> tuple[np.ndarray, np.ndarray]:
+    def _sample_of(
+        self, tags: np.ndarray, state: LiveState, vectors: np.ndarray, index: StreamIndex
+    ) -> tuple[np.ndarray, np.ndarray]:
         """A sample of the tags about to be deleted or replaced, with the vectors they hold now."""
         count = min(self.freshness_sample, tags.size)
         if count == 0:
