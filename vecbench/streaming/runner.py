@@ -91,6 +91,8 @@ def plan(config: ExperimentConfig, dataset: Dataset) -> tuple[Runbook, list[Stre
             if config.threads != 1 and not cls.capabilities.thread_control:
                 raise ConfigError(f"adapter '{entry.adapter}' cannot set search threads; use threads: 1")
             keyed = rekey(point, runbook, policy)
+            if entry.label is None:  # tables and plots tell the policies of one adapter apart
+                keyed = dataclasses.replace(keyed, label=f"{entry.adapter} [{policy.label()}]")
             if keyed.key in found:
                 warn_line(
                     f"warning: {keyed.label} {canonical_json(keyed.build_params)} under {policy.label()} is listed twice; running it once"
