@@ -35,7 +35,11 @@ def sliding_runbook(n: int, inserts: int = 20, deletes: int = 10) -> dict[str, A
         steps[len(steps) + 1] = {"operation": "insert", "start": i * chunk, "end": (i + 1) * chunk}
         steps[len(steps) + 1] = {"operation": "search"}
         if i % 2 == 1 and deleted < deletes:
-            steps[len(steps) + 1] = {"operation": "delete", "start": deleted * cut, "end": (deleted + 1) * cut}
+            steps[len(steps) + 1] = {
+                "operation": "delete",
+                "start": deleted * cut,
+                "end": (deleted + 1) * cut,
+            }
             steps[len(steps) + 1] = {"operation": "search"}
             deleted += 1
     return {"synthetic-1M": {"max_pts": n, **steps}}
@@ -51,24 +55,51 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / "runbook.yaml"
     path.write_text(yaml.safe_dump(sliding_runbook(args.n)))
-    config = parse_config({
-        "name": "streaming-1m",
-        "dataset": {"name": "synthetic", "n_base": args.n, "n_queries": args.queries, "seed": 7,
-                    "options": {"dim": 64, "n_clusters": 256}},
-        "k": 10,
-        "warmup_queries": 50,
-        "timeout_s": 3600,
-        "runbook": {"path": str(path), "key": "synthetic-1M"},
-        "indexes": [{"adapter": "hnswlib", "build": {"M": 16, "ef_construction": 100}, "query": {"ef": 64},
-                     "policy": "incremental"}],
-    })
+    config = parse_config(
+        {
+            "name": "streaming-1m",
+            "dataset": {
+                "name": "synthetic",
+                "n_base": args.n,
+                "n_queries": args.queries,
+                "seed": 7,
+                "options": {"dim": 64, "n_clusters": 256},
+            },
+            "k": 10,
+            "warmup_queries": 50,
+            "timeout_s": 3600,
+            "runbook": {"path": str(path), "key": "synthetic-1M"},
+            "indexes": [
+                {
+                    "adapter": "hnswlib",
+                    "build": {"M": 16, "ef_construction": 100},
+                    "query": {"ef": 64},
+                    "policy": "incremental",
+                }
+            ],
+        }
+    )
     started = time.monotonic()
     Runner(config, out).run()
     wall = time.monotonic() - started
     row = ResultStore(out).read().iloc[0]
     steps = pd.read_parquet(out / STEPS_FILE)
     pd.set_option("display.width", 200)
-    print(steps[["step", "operation", "live_count", "recall", "deleted_returned", "latency_p50_ms", "qps", "rows", "seconds"]].to_string(index=False))
+    print(
+        steps[
+            [
+                "step",
+                "operation",
+                "live_count",
+                "recall",
+                "deleted_returned",
+                "latency_p50_ms",
+                "qps",
+                "rows",
+                "seconds",
+            ]
+        ].to_string(index=False)
+    )
     print(
         f"\n{args.n:,} vectors, 64-d: wall {wall / 60:.1f} min (target <= 30), status {row['status']}, "
         f"peak RSS {row['rss_peak_bytes'] / 2**30:.2f} GiB, index {row['index_bytes'] / 2**20:.0f} MiB, "

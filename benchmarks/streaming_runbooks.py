@@ -33,9 +33,22 @@ ADAPTERS: list[dict[str, Any]] = [
     {"adapter": "faiss-hnsw", "build": {"M": 16, "ef_construction": 100}, "query": {"ef_search": 64}},
 ]
 COLUMNS = [
-    "label", "policy", "recall_mean", "recall_min", "worst_step", "visible_p50_ms", "visible_p99_ms",
-    "gone_p50_ms", "gone_p99_ms", "insert_rows_per_s", "delete_rows_per_s", "rebuilds", "rebuild_s",
-    "deleted_returned", "build_s", "rss_peak_MB",
+    "label",
+    "policy",
+    "recall_mean",
+    "recall_min",
+    "worst_step",
+    "visible_p50_ms",
+    "visible_p99_ms",
+    "gone_p50_ms",
+    "gone_p99_ms",
+    "insert_rows_per_s",
+    "delete_rows_per_s",
+    "rebuilds",
+    "rebuild_s",
+    "deleted_returned",
+    "build_s",
+    "rss_peak_MB",
 ]
 
 

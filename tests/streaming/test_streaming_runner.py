@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -81,6 +84,30 @@ def test_exact_is_exact_at_every_step_of_both_runbooks(runbooks: Path, tmp_path:
         row["rebuilds"] == 0 and row["visible_p50_ms"] > 0 and row["visible_p99_ms"] >= row["visible_p50_ms"]
     )
     assert row["delete_rows_per_s"] > 0
+
+
+@pytest.mark.slow  # the gate's bootstrap takes tens of seconds on a loaded 2-core machine
+def test_the_gate_compares_recall_min_of_streaming_points(
+    runbooks: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = tmp_path / "base"
+    data = config(runbooks, "simple_runbook.yaml", [{"adapter": "exact"}])
+    data["dataset"]["n_base"] = 2000
+    data["runbook"]["scale"] = "fit"
+    Runner(parse_config(data), base, progress=False).run()
+    worse = tmp_path / "worse"
+    shutil.copytree(base, worse)
+    table = pq.read_table(worse / "results.parquet")
+    frame = table.to_pandas()
+    frame["recall_min"] = frame["recall_min"] - 0.2
+    pq.write_table(
+        pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(table.schema.metadata),
+        worse / "results.parquet",
+    )
+    assert main(["gate", "--baseline", str(base), "--current", str(base)]) in (0, 3)
+    capsys.readouterr()
+    assert main(["gate", "--baseline", str(base), "--current", str(worse)]) == 1
+    assert "recall_min" in capsys.readouterr().out
 
 
 def run_cli(tmp_path: Path, data: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
