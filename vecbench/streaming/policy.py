@@ -5,8 +5,9 @@
 - ``{rebuild_every: N}`` / ``{rebuild_every_rows: N}``: batch. Changes wait in a buffer (the index
   serves its last build) and the index is rebuilt from the live items after every N update steps,
   or once N rows have changed.
-- ``{hybrid: SHARE}``: incremental, and rebuilt once the deleted share (rows deleted or replaced
-  since the last build over the rows the index held plus those added) passes SHARE.
+- ``{hybrid: SHARE}``: incremental, and rebuilt once the deleted share (rows deleted since the last
+  build, a replace served as delete + add included, over the rows the index held plus those added)
+  passes SHARE. An in-place replace (hnswlib) deletes nothing and does not count.
 
 A rebuild is blocking and timed inside the run: the old index is dropped and no search is served
 until the new one is built (one index in memory at a time).
