@@ -158,7 +158,8 @@ class StreamingOps:
             rows = step.vector_rows()
             batch = np.ascontiguousarray(vectors[rows]) if step.operation != "delete" else None
             tags = step.tags()
-            appear.drop(tags)
+            appear.drop(tags)  # changed again before seen: no longer that change
+            vanish.drop(tags)
             if step.operation == "delete":
                 vanish.add(*self._sample_of(tags, state, vectors, index), time.perf_counter_ns())
             started = time.perf_counter_ns()
