@@ -11,6 +11,7 @@ from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
+from vecbench.streaming.spec import PolicySpec, RunbookSpec  # hook: issue 11
 
 ParamGrid = dict[str, Any]
 # A filter strategy: a name ("pre") or a name with parameters ({name: post, overfetch: fixed, factor: 1}).
@@ -45,6 +46,7 @@ class IndexEntry(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
+    policy: PolicySpec | None = None  # hook: issue 11 (how a runbook's updates reach this index)
 
 
 class ExperimentConfig(BaseModel):
@@ -74,6 +76,7 @@ class ExperimentConfig(BaseModel):
     # Filtered retrieval: each filter x strategy x query point is one more row per build point.
     filters: list[FilterEntry] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
+    runbook: RunbookSpec | None = None  # hook: issue 11 (a streaming experiment)
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

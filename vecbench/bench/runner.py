@@ -46,13 +46,18 @@ class Runner:
     ) -> None:
         self.config = config
         self.store = ResultStore(out_dir)
+        self.progress = progress
+        self.on_row = on_row
+        self.executor = executor or LocalExecutor()
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
-        self.engine = Engine(
-            AnnExperiment(config, self.store), executor or LocalExecutor(), self.sinks, progress, on_row
-        )
+        self.engine = Engine(AnnExperiment(config, self.store), self.executor, self.sinks, progress, on_row)
 
     def run(self) -> RunSummary:
+        if self.config.runbook is not None:  # hook: issue 11 (a streaming experiment)
+            from vecbench.streaming.runner import run_streaming
+
+            return run_streaming(self)
         done = self.engine.run()
         return RunSummary(
             self.store.out_dir, done.points_total, done.points_run, done.points_skipped,

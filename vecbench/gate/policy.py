@@ -58,6 +58,11 @@ DEFAULT_RULES: dict[str, MetricRule | None] = {
     "index_bytes": MetricRule(max_change=0.05),
     "rss_peak_bytes": MetricRule(max_change=0.10),
     "distance_computations": MetricRule(max_change=0.10),
+    # hook: issue 11. Freshness of streaming points (recall_mean / recall_min are quality metrics
+    # and get the default drop); wall-clock like latency, so p99 is reported, not gated.
+    "visible_p50_ms": MetricRule(max_change=0.50),
+    "visible_p99_ms": MetricRule(max_change=0.60, gate=False),
+    "gone_p50_ms": MetricRule(max_change=0.50),
 }
 # Bootstrap cost grows linearly with the resamples; 100k already takes minutes on a large sweep.
 MAX_BOOTSTRAP = 100_000

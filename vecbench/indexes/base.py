@@ -28,8 +28,10 @@ class Capabilities:
     delete: bool = False
     native_filter: bool = False
     thread_control: bool = False
-    # Declared for the streaming, load and server workloads to check; nothing reads them yet.
-    replace: bool = False  # overwrite the vector of an existing id in place
+    # ``add``: append items under ids the caller gives; ``delete``: remove items by id, after
+    # which they are never returned; ``replace``: overwrite the vector of a live id in place. The
+    # streaming workload (vecbench.streaming) chooses how to apply a runbook from these alone.
+    replace: bool = False
     thread_safe: bool = False  # several threads may search one built index at once
     remote: bool = False  # the index lives in another process or machine (a database server)
     # The query parameter whose increase should never lower recall (used by the conformance suite).
@@ -176,14 +178,28 @@ class IndexAdapter(abc.ABC):
         result = self._search_batch(query.reshape(1, -1), k)
         return SearchResult(result.ids[0], result.distances[0], result.extra)
 
-    # ---- optional add / delete (declared in capabilities) ---------------------------------
-    def add(self, vectors: np.ndarray) -> np.ndarray:
-        """Append vectors; returns their new ids. Only for adapters that declare ``add``."""
+    # ---- optional add / delete / replace (declared in capabilities) ----------------------
+    def add(self, vectors: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+        """Append raw vectors under ``ids`` (int64, not in the index; default: the next ids after
+        the highest so far); returns the ids. Only for adapters that declare ``add``."""
         raise UnsupportedError(f"adapter '{self.name}' does not support add")
 
     def delete(self, ids: np.ndarray) -> None:
-        """Remove items by id. Only for adapters that declare ``delete``."""
+        """Remove items by id: never returned afterwards. Only for adapters that declare ``delete``."""
         raise UnsupportedError(f"adapter '{self.name}' does not support delete")
+
+    def replace(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Give live ``ids`` new raw vectors in place. Only for adapters that declare ``replace``."""
+        raise UnsupportedError(f"adapter '{self.name}' does not support replace")
+
+    def prepare_updates(self) -> None:  # noqa: B027 (optional hook)
+        """Called once on a built index before a stream of updates, outside any timed region: an
+        adapter whose static form cannot take them (a flat index that renumbers on removal)
+        switches to one that can here."""
+
+    def next_id(self) -> int:
+        """The id ``add`` gives by default: one past the highest id so far."""
+        return self.n_items
 
     # ---- optional native filtered search (declared as ``native_filter``) ------------------
     def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> Any:

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 import faiss
 import numpy as np
 
+from vecbench.core.errors import UnsupportedError
 from vecbench.indexes.base import IndexAdapter, Metric, SearchResult
 from vecbench.indexes.faiss_filter import FaissBitmap, FaissFilter, filtered_search
 
@@ -52,12 +53,45 @@ class FaissAdapter(IndexAdapter):
         """SearchParameters carrying ``selector`` and this adapter's current query parameters."""
         raise NotImplementedError
 
-    def add(self, vectors: np.ndarray) -> np.ndarray:
+    # Whether the built index stores caller-given ids (IVF, IDMap) and removes them (remove_ids).
+    # Indexes that number items in insertion order only (HNSW, refined IVF-PQ) leave both False.
+    own_ids: ClassVar[bool] = False
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
         self._require_built()
-        start = int(self.index.ntotal)
-        self.index.add(self.prepare_vectors(vectors))
-        self.n_items = int(self.index.ntotal)
-        return np.arange(start, self.n_items, dtype=np.int64)
+        prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
+        n = prepared.shape[0]
+        default = np.arange(self.n_items, self.n_items + n, dtype=np.int64)
+        ids = default if ids is None else np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+        if ids.shape[0] != n:
+            raise ValueError(f"{self.name}: {ids.shape[0]} ids for {n} vectors")
+        if n == 0:
+            return ids
+        if self.takes_ids():
+            self.index.add_with_ids(prepared, ids)
+        elif self.n_items == int(self.index.ntotal) and np.array_equal(ids, default):
+            self.index.add(prepared)
+        else:
+            raise UnsupportedError(
+                f"{self.name}: this index numbers items in insertion order; add under ids "
+                f"{self.n_items}.. in order"
+            )
+        self.n_items = max(self.n_items, int(ids.max()) + 1)
+        return ids
+
+    def takes_ids(self) -> bool:
+        """Whether this built index stores caller-given ids (``add_with_ids``)."""
+        return self.own_ids
+
+    def delete(self, ids: np.ndarray) -> None:
+        """``remove_ids``: the items leave the index (memory is returned, lists are compacted)."""
+        if not self.capabilities.delete:
+            raise UnsupportedError(f"adapter '{self.name}' does not support delete")
+        self._require_built()
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        removed = int(self.index.remove_ids(ids))
+        if removed != ids.shape[0]:
+            raise ValueError(f"{self.name}: {ids.shape[0] - removed} of the ids to delete were not in the index")
 
     def index_bytes(self) -> int | None:
         return serialized_bytes(self.index)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import faiss
 import numpy as np
 
+from vecbench.core.errors import UnsupportedError
 from vecbench.errors import ConfigError
 from vecbench.indexes.base import (
     Capabilities,
@@ -30,6 +31,7 @@ NPROBE = ParamSpec(int, 1, "IVF lists scanned per query (clamped to nlist by fai
 IVF_CAPABILITIES = Capabilities(
     metrics=frozenset(Metric),
     add=True,
+    delete=True,  # remove_ids over the inverted lists
     native_filter=True,
     thread_control=True,
     thread_safe=True,
@@ -109,6 +111,7 @@ class FaissIVFAdapter(FaissAdapter):
 
     name: ClassVar[str] = "faiss-ivf"
     capabilities: ClassVar[Capabilities] = IVF_CAPABILITIES
+    own_ids: ClassVar[bool] = True
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nlist": NLIST}
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {"nprobe": NPROBE}
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
@@ -146,6 +149,9 @@ class FaissIVFPQAdapter(FaissAdapter):
     """faiss IVF-PQ, optionally wrapped in IndexRefineFlat to re-rank k * k_factor candidates exactly."""
 
     name: ClassVar[str] = "faiss-ivfpq"
+    # With refine: true faiss's IndexRefineFlat has neither add_with_ids nor remove_ids; ids are
+    # then positions in its flat store, added in order, and a delete removes the item from the IVF
+    # lists (so it is never a candidate) while its full vector stays in the store until a rebuild.
     capabilities: ClassVar[Capabilities] = IVF_CAPABILITIES
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
         # with exact re-ranking, so that thorough settings (all lists, 10k candidates) are near exact
@@ -211,6 +217,36 @@ class FaissIVFPQAdapter(FaissAdapter):
         self.index = faiss.IndexRefineFlat(self.ivf) if p["refine"] else self.ivf
         self.index.train(data)
         self.index.add(data)
+
+    def takes_ids(self) -> bool:
+        return not self.build_params["refine"]
+
+    def add(self, vectors: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+        if not self.build_params["refine"]:
+            return super().add(vectors, ids)
+        self._require_built()
+        prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
+        store = self.index.refine_index
+        default = np.arange(store.ntotal, store.ntotal + prepared.shape[0], dtype=np.int64)
+        if ids is not None and not np.array_equal(np.asarray(ids, dtype=np.int64).reshape(-1), default):
+            raise UnsupportedError(
+                f"{self.name}: with refine: true items are numbered in insertion order; add under "
+                f"ids {store.ntotal}.. in order"
+            )
+        self.ivf.add_with_ids(prepared, default)
+        store.add(prepared)
+        self.index.ntotal = store.ntotal
+        self.n_items = int(store.ntotal)
+        return default
+
+    def delete(self, ids: np.ndarray) -> None:
+        """``remove_ids`` on the IVF lists (with refine the full vectors stay in the store)."""
+        self._require_built()
+        ids = np.unique(np.asarray(ids, dtype=np.int64))
+        ivf: Any = self.ivf  # the stubs take only an IDSelector; faiss wraps an id array itself
+        removed = int(ivf.remove_ids(ids))
+        if removed != ids.shape[0]:
+            raise ValueError(f"{self.name}: {ids.shape[0] - removed} of the ids to delete were not in the index")
 
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:
         self.ivf.nprobe = params["nprobe"]

@@ -1,4 +1,9 @@
-"""hnswlib's HNSW graph, with incremental add and (marked) delete.
+"""hnswlib's HNSW graph, with incremental add, (marked) delete and in-place replace.
+
+Ids are hnswlib's labels, chosen by the caller. Deleted items stay in the graph for routing and
+are never returned; the index is built with ``allow_replace_deleted`` so that new items reuse their
+slots (``replace_deleted``) instead of growing the graph, and a live label given a new vector is
+updated in place (hnswlib's ``updatePoint``).
 
 Distances come back as hnswlib computes them: squared L2 for euclidean and ``1 - dot`` for inner
 product and angular (the harness recomputes true distances itself). Angular uses space 'ip' over
@@ -35,6 +40,7 @@ class HnswlibAdapter(IndexAdapter):
         metrics=frozenset(Metric),
         add=True,
         delete=True,
+        replace=True,
         native_filter=True,
         thread_control=True,
         # searches only read the graph; each takes its visited-list buffer from a locked pool
@@ -62,10 +68,16 @@ class HnswlibAdapter(IndexAdapter):
         p = self.build_params
         self.index = hnswlib.Index(space=SPACES[self.metric], dim=data.shape[1])
         self.index.init_index(
-            max_elements=data.shape[0], ef_construction=p["ef_construction"], M=p["M"], random_seed=p["seed"]
+            max_elements=data.shape[0],
+            ef_construction=p["ef_construction"],
+            M=p["M"],
+            random_seed=p["seed"],
+            allow_replace_deleted=True,
         )
         self.index.add_items(data, np.arange(data.shape[0]), num_threads=self.build_threads())
         self.deleted: set[int] = set()
+        self.vacant = 0  # slots of deleted items that no new item has taken yet
+        self.live = data.shape[0]
         self._shared_mask: tuple[np.ndarray, HnswlibMask] | None = None
         self.index.set_num_threads(self.num_threads)
 
@@ -80,7 +92,7 @@ class HnswlibAdapter(IndexAdapter):
             self.index.set_num_threads(n_threads)
 
     def live_items(self) -> int:
-        return self.n_items - len(self.deleted)
+        return self.live
 
     def _search_batch(self, queries: np.ndarray, k: int) -> SearchResult:
         # hnswlib raises rather than pad when fewer than k items exist; ask for what exists and pad.
@@ -122,7 +134,8 @@ class HnswlibAdapter(IndexAdapter):
         self._require_built()
         if self.deleted:  # deletions change between calls: encode a fresh copy without them
             mask = np.array(allowed, dtype=bool)
-            mask[np.fromiter(self.deleted, dtype=np.int64)] = False
+            gone = np.fromiter(self.deleted, dtype=np.int64)
+            mask[gone[gone < mask.shape[0]]] = False
             return HnswlibFilter(HnswlibMask(mask), excluded)
         cached = self._shared_mask
         if cached is None or cached[0] is not allowed:
@@ -145,29 +158,70 @@ class HnswlibAdapter(IndexAdapter):
         labels, distances = self._knn(queries, wanted, threads, handle.accept)
         return SearchResult(pad_ids(labels, k), pad_distances(distances, k))
 
-    def add(self, vectors: np.ndarray) -> np.ndarray:
+    def add(self, vectors: np.ndarray, ids: np.ndarray | None = None) -> np.ndarray:
+        """Insert under new labels; slots of deleted items are reused before the graph grows."""
         self._require_built()
         prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
-        ids = np.arange(self.n_items, self.n_items + prepared.shape[0], dtype=np.int64)
-        self.index.resize_index(self.n_items + prepared.shape[0])
-        self.index.add_items(prepared, ids, num_threads=self.build_threads())
-        self.n_items += prepared.shape[0]
+        n = prepared.shape[0]
+        ids = np.arange(self.n_items, self.n_items + n, dtype=np.int64) if ids is None else labels(ids, n)
+        if n == 0:
+            return ids
+        taken = self.deleted.intersection(ids.tolist())
+        if taken:
+            raise ValueError(
+                f"{self.name}: ids {sorted(taken)[:5]} belonged to deleted items; add under new ids"
+            )
+        grow = max(0, n - self.vacant)
+        needed = self.index.get_current_count() + grow
+        if needed > self.index.get_max_elements():
+            self.index.resize_index(max(needed, self.index.get_max_elements() * 5 // 4))
+        self.index.add_items(prepared, ids, num_threads=self.build_threads(), replace_deleted=True)
+        self.vacant -= n - grow
+        self.live += n
+        self.n_items = max(self.n_items, int(ids.max()) + 1)
         return ids
 
     def delete(self, ids: np.ndarray) -> None:
         """Mark items deleted: they stay in the graph for routing but are never returned."""
         self._require_built()
         ids = np.unique(np.asarray(ids, dtype=np.int64))
-        bad = [i for i in ids.tolist() if not 0 <= i < self.n_items or i in self.deleted]
+        bad = [i for i in ids.tolist() if i < 0 or i in self.deleted]
         if bad:
             raise ValueError(f"{self.name}: cannot delete unknown or already deleted ids {bad[:5]}")
         for item in ids.tolist():
-            self.index.mark_deleted(item)
-        self.deleted.update(ids.tolist())
+            try:
+                self.index.mark_deleted(item)
+            except RuntimeError:
+                raise ValueError(f"{self.name}: cannot delete unknown id {item}") from None
+            self.deleted.add(item)
+            self.vacant += 1
+            self.live -= 1
+
+    def replace(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """New vectors for live labels, updated in place (the graph links around them are repaired)."""
+        self._require_built()
+        prepared = self.prepare_vectors(np.asarray(vectors).reshape(-1, self.dim))
+        ids = labels(ids, prepared.shape[0])
+        gone = [i for i in ids.tolist() if i in self.deleted]
+        if gone:
+            raise ValueError(f"{self.name}: cannot replace deleted ids {gone[:5]}")
+        # replace_deleted=False: with True, hnswlib would move a live label into a vacant slot and
+        # leave its old slot returning the same label.
+        self.index.add_items(prepared, ids, num_threads=self.build_threads(), replace_deleted=False)
 
     def index_bytes(self) -> int | None:
         """The size hnswlib's save_index would write, which it computes without writing."""
         return int(self.index.index_file_size())
+
+
+def labels(ids: np.ndarray, n: int) -> np.ndarray:
+    """Caller-given ids as int64 labels, one per vector."""
+    out = np.asarray(ids, dtype=np.int64).reshape(-1)
+    if out.shape[0] != n:
+        raise ValueError(f"hnswlib: {out.shape[0]} ids for {n} vectors")
+    if out.size and out.min() < 0:
+        raise ValueError("hnswlib: ids must be non-negative")
+    return out
 
 
 def pad_distances(distances: np.ndarray, k: int) -> np.ndarray:
