@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -74,6 +74,8 @@ class ExperimentConfig(BaseModel):
     # Filtered retrieval: each filter x strategy x query point is one more row per build point.
     filters: list[FilterEntry] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
+    # hook: issue 14 -- a size sweep: every index point at each base size (vecbench.capacity.sizes)
+    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

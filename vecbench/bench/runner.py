@@ -26,11 +26,12 @@ from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
 from vecbench.bench.messages import Built, Measured
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
-from vecbench.bench.sweep import BuildPoint, QueryPoint, sweep_points
-from vecbench.bench.worker import DatasetSource, WorkerTask
+from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep, sweep_points
+from vecbench.bench.worker import WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
+from vecbench.capacity.sizes import data_source, sized_datasets, sized_points
 from vecbench.core.atomic import atomic_write_text
-from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
+from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
@@ -89,7 +90,8 @@ class Runner:
     def run(self) -> RunSummary:
         started = time.monotonic()
         config = self.config
-        dataset = load_dataset(config.dataset)
+        datasets = sized_datasets(config)  # hook: issue 14 -- one dataset per size, largest last
+        dataset = datasets[-1]
         points, notes = sweep_points(config, dataset.fingerprint)
         for note in notes:
             warn_line(f"warning: {note}")
@@ -97,6 +99,7 @@ class Runner:
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
         truth = exact_ground_truth(dataset, config.k, cache_dir)
+        work = sized_points(config, datasets, points, truth, cache_dir, expand_sweep)  # hook: issue 14
         check_same_experiment(self.store, config.name, str(config.dataset.label()), dataset.fingerprint)
 
         self.store.prepare()
@@ -114,17 +117,17 @@ class Runner:
             )
         )
         done = self.store.finished_keys()
-        keys = {p.key: [q.key for q in self._points(p)] for p in points}
+        keys = {p.key: [q.key for q in self._points(p)] for p, _, _ in work}
         total = sum(len(k) for k in keys.values())
-        todo = [p for p in points if any(key not in done for key in keys[p.key])]
-        skipped = total - sum(sum(key not in done for key in keys[p.key]) for p in todo)
+        todo = [w for w in work if any(key not in done for key in keys[w[0].key])]
+        skipped = total - sum(sum(key not in done for key in keys[p.key]) for p, _, _ in todo)
         failed = 0
         bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
         completed = False
         try:
-            for point in todo:
+            for point, point_data, point_truth in todo:  # hook: issue 14 -- each point with its size's data
                 bar.set_description(f"{point.label} {_short(point.build_params)}")
-                for row in self._run_build_point(point, dataset, truth, done, environment):
+                for row in self._run_build_point(point, point_data, point_truth, done, environment):
                     failed += row["status"] != "ok"
                     bar.update(1)
             self.store.compact()  # the parts into results.parquet, before sinks attach it
@@ -202,7 +205,7 @@ class Runner:
         task = WorkerTask(
             adapter=point.adapter,
             build_params=point.build_params,
-            source=DatasetSource(config.dataset, dataset.fingerprint),
+            source=data_source(config, dataset),  # hook: issue 14 -- the data at this point's size
             workloads=self._workloads(queries),
             threads=config.threads,
             raw_dir=str(self.store.raw_dir),
