@@ -1,0 +1,53 @@
+"""The capacity report section (Markdown): the fit table, the memory constants and the plan."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from vecbench.capacity.fits import fit_results, fit_table, memory_constants
+from vecbench.capacity.planner import format_plan
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:.4g}"
+    return str(value).replace("|", "\\|")
+
+
+def markdown_table(frame: pd.DataFrame, columns: Sequence[str]) -> str:
+    present = [c for c in columns if c in frame.columns]
+    lines = ["| " + " | ".join(present) + " |", "|" + "---|" * len(present)]
+    for _, row in frame.iterrows():
+        lines.append("| " + " | ".join(_cell(row[c]) for c in present) + " |")
+    return "\n".join(lines)
+
+
+FIT_COLUMNS = (
+    "adapter", "build_params", "query_params", "metric", "model", "a", "b", "chosen_by",
+    "heldout_n", "heldout_predicted", "heldout_measured", "heldout_rel_error", "heldout_abs_error",
+    "heldout_inside_pi",
+)  # fmt: skip
+
+
+def fits_markdown(frame: pd.DataFrame) -> str:
+    """Per configuration and metric: model, coefficients and the held-out error at the largest size."""
+    fits = fit_results(frame)
+    constants = pd.DataFrame(memory_constants(frame, fits))
+    parts = [
+        "## Cost models against base size",
+        "Each fit uses every size; the held-out columns refit the chosen model without the largest "
+        "size and predict it (relative error; absolute for recall), with its 90% interval.",
+        markdown_table(fit_table(fits), FIT_COLUMNS) if fits else "(no configuration measured at 3+ sizes)",
+    ]
+    if not constants.empty:
+        parts += ["### Bytes per vector: fitted slope against the published formulas",
+                  markdown_table(constants, list(constants.columns))]
+    return "\n\n".join(parts) + "\n"
+
+
+def plan_markdown(frame: pd.DataFrame, answer: dict[str, Any]) -> str:
+    return fits_markdown(frame) + "\n## Capacity plan\n\n```\n" + format_plan(answer) + "\n```\n"
