@@ -36,8 +36,8 @@ def formula_bytes_per_vector(adapter: str, params: Mapping[str, Any], dim: int) 
         return {"faiss_wiki": 4.0 * dim + IVF_ID_BYTES, "opensearch": 1.1 * 4 * dim}
     if adapter == "faiss-ivfpq":
         sub = int(params.get("m") or (dim // 2 if dim % 2 == 0 else dim))
-        code = sub * int(params.get("nbits", 8)) / 8
-        return {"faiss_wiki": code + IVF_ID_BYTES + _refine(params, dim)}
+        pq_code = sub * int(params.get("nbits", 8)) / 8
+        return {"faiss_wiki": pq_code + IVF_ID_BYTES + _refine(params, dim)}
     code = _code_bytes(adapter, params, dim)
     if code is None:
         return {}

@@ -57,7 +57,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
     items = number("--items", args.items)
     if items != int(items):
         raise ConfigError(f"--items '{args.items}' must be a whole number of items")
-    target = Target(int(items), number("--qps", args.qps), number("--p99-ms", args.p99_ms), number("--recall", args.recall))
+    target = Target(
+        int(items),
+        number("--qps", args.qps),
+        number("--p99-ms", args.p99_ms),
+        number("--recall", args.recall),
+    )
     target.check()
     for path in (args.json, args.markdown):
         if path and Path(path).is_dir():

@@ -115,10 +115,15 @@ class Option:
             "replicas": {"value": self.replicas, "range_90": list(self.replicas_range)},
             "machines": {
                 "value": self.machines,
-                "range_90": [self.shards_range[0] * self.replicas_range[0], self.shards_range[1] * self.replicas_range[1]],
+                "range_90": [
+                    self.shards_range[0] * self.replicas_range[0],
+                    self.shards_range[1] * self.replicas_range[1],
+                ],
             },
             "cost_per_month": self.cost(),
-            "per_shard": {name: f.as_dict() for name, f in self.figures.items() if name != "index_bytes_total"},
+            "per_shard": {
+                name: f.as_dict() for name, f in self.figures.items() if name != "index_bytes_total"
+            },
             "feasible": self.feasible,
             "why_not": self.reasons,
         }
@@ -202,7 +207,9 @@ def _rank(option: Option) -> tuple[float, ...]:
     )
 
 
-def plan(frame: pd.DataFrame, target: Target, machines: Sequence[Machine], prices: PriceTable | None) -> dict[str, Any]:
+def plan(
+    frame: pd.DataFrame, target: Target, machines: Sequence[Machine], prices: PriceTable | None
+) -> dict[str, Any]:
     """The planner's answer: per index family the cheapest configuration that meets the target
     (or, when none does, the closest one and why it fails), with the assumptions and warnings."""
     target.check()
@@ -230,7 +237,12 @@ def plan(frame: pd.DataFrame, target: Target, machines: Sequence[Machine], price
             "the fitted model keeps holding there"
         )
     return {
-        "target": {"items": target.items, "qps": target.qps, "p99_ms": target.p99_ms, "recall": target.recall},
+        "target": {
+            "items": target.items,
+            "qps": target.qps,
+            "p99_ms": target.p99_ms,
+            "recall": target.recall,
+        },
         "largest_measured_size": largest,
         "prices": prices.as_dict() if prices is not None else None,
         "assumptions": list(ASSUMPTIONS),

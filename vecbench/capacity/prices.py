@@ -43,7 +43,12 @@ class Machine:
     per_month: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "cores": self.cores, "mem_bytes": self.mem_bytes, "per_month": self.per_month}
+        return {
+            "name": self.name,
+            "cores": self.cores,
+            "mem_bytes": self.mem_bytes,
+            "per_month": self.per_month,
+        }
 
 
 def parse_machine(text: str) -> Machine:

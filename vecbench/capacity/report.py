@@ -44,8 +44,10 @@ def fits_markdown(frame: pd.DataFrame) -> str:
         markdown_table(fit_table(fits), FIT_COLUMNS) if fits else "(no configuration measured at 3+ sizes)",
     ]
     if not constants.empty:
-        parts += ["### Bytes per vector: fitted slope against the published formulas",
-                  markdown_table(constants, list(constants.columns))]
+        parts += [
+            "### Bytes per vector: fitted slope against the published formulas",
+            markdown_table(constants, list(constants.columns)),
+        ]
     return "\n\n".join(parts) + "\n"
 
 
