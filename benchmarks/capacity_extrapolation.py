@@ -60,7 +60,9 @@ def main() -> None:
         errors = rows["heldout_abs_error" if kind == "abs" else "heldout_rel_error"].abs()
         met = int((errors <= limit).sum())
         worst = float(errors.max()) if len(errors) else math.nan
-        print(f"  {metric:<16} {met}/{len(rows)} within {limit:g} ({kind}); median {errors.median():.3f}, worst {worst:.3f}")
+        print(
+            f"  {metric:<16} {met}/{len(rows)} within {limit:g} ({kind}); median {errors.median():.3f}, worst {worst:.3f}"
+        )
     for items in (10_000_000, 100_000_000):
         answer = plan(frame, Target(items, 1000, 10, 0.95), machines_for(None, None), None)
         print()

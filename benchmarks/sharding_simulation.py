@@ -47,7 +47,9 @@ def main() -> None:
         ShardSetup(s, "cluster", adapter=args.adapter, build=build, query=query),
         ShardSetup(s, "cluster", "nearest", probe=1, adapter=args.adapter, build=build, query=query),
         ShardSetup(s, "cluster", "nearest", probe=2, adapter=args.adapter, build=build, query=query),
-        ShardSetup(s, "hash", "hot_cold", hot_items=data.n_base // 10, adapter=args.adapter, build=build, query=query),
+        ShardSetup(
+            s, "hash", "hot_cold", hot_items=data.n_base // 10, adapter=args.adapter, build=build, query=query
+        ),
     ]
     rows = [simulate(data.base, queries, data.metric, 10, setup, history).row() for setup in setups]
     pd.set_option("display.width", 250)

@@ -31,7 +31,9 @@ ROUTES = ("all", "nearest", "hot_cold")
 _HASH = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads consecutive ids evenly
 
 
-def split(base: np.ndarray, shards: int, how: str, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray | None]:
+def split(
+    base: np.ndarray, shards: int, how: str, seed: int = 0
+) -> tuple[list[np.ndarray], np.ndarray | None]:
     """Global ids of each shard, and the k-means centroids for ``cluster`` (None otherwise)."""
     n = base.shape[0]
     if how not in SPLITS:
@@ -48,7 +50,7 @@ def split(base: np.ndarray, shards: int, how: str, seed: int = 0) -> tuple[list[
     kmeans = faiss.Kmeans(base.shape[1], shards, niter=20, seed=seed, verbose=False)
     kmeans.train(np.ascontiguousarray(base, dtype=np.float32))
     _, owner = kmeans.index.search(np.ascontiguousarray(base, dtype=np.float32), 1)
-    return [ids[owner[:, 0] == s] for s in range(shards)], kmeans.centroids.copy()
+    return [ids[owner[:, 0] == s] for s in range(shards)], np.array(kmeans.centroids, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ class ShardSetup:
         if self.route not in ROUTES:
             raise ConfigError(f"sharding: route '{self.route}' is unknown; use one of {', '.join(ROUTES)}")
         if self.route == "nearest" and self.split != "cluster":
-            raise ConfigError("sharding: route nearest needs split cluster (it routes to the nearest centroids)")
+            raise ConfigError(
+                "sharding: route nearest needs split cluster (it routes to the nearest centroids)"
+            )
         if self.route == "nearest" and not 1 <= self.probe <= self.shards:
             raise ConfigError(f"sharding: probe={self.probe} must be between 1 and shards={self.shards}")
         if self.route == "hot_cold" and self.hot_items < 1:
@@ -166,7 +170,9 @@ def simulate(
     hot: tuple[np.ndarray, IndexAdapter, float] | None = None
     if setup.route == "hot_cold":
         if history is None or len(history) != base.shape[0]:
-            raise ConfigError("sharding: route hot_cold needs request counts per item (history) to pick hot items")
+            raise ConfigError(
+                "sharding: route hot_cold needs request counts per item (history) to pick hot items"
+            )
         hot_ids = np.argsort(-history, kind="stable")[: setup.hot_items]
         # accept the hot answer when its k-th distance is within the quantile of the true k-th distance
         kth = np.sort(pairwise_distances(queries, base, metric), axis=1)[:, k - 1]
@@ -187,7 +193,11 @@ def simulate(
             hot_found = hot[0][local[local >= 0]]
             slowest = wall
             full = len(hot_found) == k
-            if full and distances_to_ids(queries[row : row + 1], base, hot_found[None, -1:], metric)[0, 0] <= hot[2]:
+            if (
+                full
+                and distances_to_ids(queries[row : row + 1], base, hot_found[None, -1:], metric)[0, 0]
+                <= hot[2]
+            ):
                 found[row] = hot_found
                 fanout.append(wall)
                 hot_only += 1
