@@ -79,3 +79,13 @@ def test_a_build_parameter_that_cannot_fit_the_smallest_size_names_it(tmp_path: 
     )
     with pytest.raises(ConfigError, match="at size 100"):
         Runner(config, tmp_path, progress=False).run()
+
+
+def test_the_report_draws_every_size_on_one_chart_per_cost(sweep: pd.DataFrame) -> None:
+    from vecbench.reports.html.size_charts import has_sizes, size_charts
+
+    assert has_sizes(sweep) and not has_sizes(sweep[sweep["n_base"] == SIZES[0]])
+    charts = size_charts(sweep, {}, "synthetic")
+    assert [c.name for c in charts] == ["size-memory", "size-build", "size-p99", "size-recall"]
+    (line,) = charts[0].ax.get_lines()[:1]
+    assert list(line.get_xdata()) == SIZES

@@ -52,4 +52,36 @@ def fits_markdown(frame: pd.DataFrame) -> str:
 
 
 def plan_markdown(frame: pd.DataFrame, answer: dict[str, Any]) -> str:
-    return fits_markdown(frame) + "\n## Capacity plan\n\n```\n" + format_plan(answer) + "\n```\n"
+    """The report section: fits, the codec frontier and the plan."""
+    plan_text = "\n## Capacity plan\n\n```\n" + format_plan(answer) + "\n```\n"
+    return fits_markdown(frame) + "\n" + frontier_markdown(frame) + plan_text
+
+
+def frontier(frame: pd.DataFrame) -> pd.DataFrame:
+    """Recall, bytes per vector (serialized index over n) and QPS per configuration at each size,
+    with ``pareto`` marking the points no other point beats on all three at the same size."""
+    ok = frame[frame["status"] == "ok"].copy()
+    ok["bytes_per_vector"] = ok["index_bytes"].astype(float) / ok["n_base"].astype(float)
+    columns = ["n_base", "adapter", "build_params", "query_params", "recall", "bytes_per_vector", "qps"]
+    table = ok[columns].sort_values(["n_base", "bytes_per_vector"]).reset_index(drop=True)
+    values = table[["recall", "bytes_per_vector", "qps"]].to_numpy(float)
+    sizes = table["n_base"].to_numpy()
+
+    def beaten(i: int) -> bool:
+        r, b, q = values[i]
+        same = sizes == sizes[i]
+        better = (values[:, 0] >= r) & (values[:, 1] <= b) & (values[:, 2] >= q)
+        strictly = (values[:, 0] > r) | (values[:, 1] < b) | (values[:, 2] > q)
+        return bool((same & better & strictly).any())
+
+    table["pareto"] = [not beaten(i) for i in range(len(table))]
+    return table
+
+
+def frontier_markdown(frame: pd.DataFrame) -> str:
+    table = frontier(frame)
+    return (
+        "## Recall vs bytes per vector vs QPS\n\n"
+        + markdown_table(table, list(table.columns))
+        + "\n"
+    )
