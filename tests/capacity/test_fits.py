@@ -83,3 +83,26 @@ def test_formulas_know_the_quantized_codecs() -> None:
     sq4 = formula_bytes_per_vector("faiss-ivf-sq", {"qtype": "sq4"}, 64)
     assert sq8["code_plus_id"] == 64 + 8 and sq4["code_plus_id"] == 32 + 8
     assert formula_bytes_per_vector("unknown-adapter", {}, 64) == {}
+
+
+def test_effort_needed_for_a_recall_target_grows_with_n() -> None:
+    from vecbench.capacity.fits import effort_for_recall
+
+    rows = []
+    for n, needed in zip(SIZES, (16, 32, 64, 128, 256), strict=True):
+        for ef in (16, 32, 64, 128, 256):
+            rows.append(
+                {
+                    "n_base": n,
+                    "query_params": f'{{"ef_search":{ef}}}',
+                    "recall": 0.99 if ef >= needed else 0.9,
+                }
+            )
+    table = frame({}).iloc[:0]
+    data = pd.DataFrame(rows).assign(adapter="faiss-hnsw", build_params='{"M":16}', status="ok")
+    (result,) = effort_for_recall(pd.concat([table, data]), 0.95)
+    assert result["param"] == "ef_search" and result["needed"][int(SIZES[0])] == 16
+    assert result["b"] == pytest.approx(np.log(2) / np.log(3), rel=0.2)  # doubling per ~3.2x more items
+    data.loc[data["n_base"] == SIZES[-1], "recall"] = 0.5
+    (missed,) = effort_for_recall(data, 0.95)
+    assert missed["unreached_at"] == [int(SIZES[-1])] and "b" not in missed

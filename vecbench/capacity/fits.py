@@ -210,3 +210,39 @@ def fit_table(fits: Sequence[MetricFit]) -> pd.DataFrame:
 
 
 __all__ = ["CANDIDATES", "LEVEL", "HeldOut", "MetricFit", "fit_results", "fit_table", "memory_constants"]
+
+
+def effort_for_recall(frame: pd.DataFrame, target: float) -> list[dict[str, Any]]:
+    """Per build configuration: the smallest measured value of its effort parameter (``ef_search``,
+    ``nprobe``: the adapter's declared ``effort_param``) whose recall reaches ``target``, at each
+    size; with three or more sizes reaching it, a power law of that value in n extrapolates it.
+    A size where no measured value reaches the target is reported as None (measure higher effort)."""
+    from vecbench.indexes.registry import get_adapter_class
+
+    rows: list[dict[str, Any]] = []
+    ok = frame[(frame["status"] == "ok") & frame["recall"].notna()]
+    for (adapter, build), group in ok.groupby(["adapter", "build_params"], sort=True):
+        param = get_adapter_class(str(adapter)).capabilities.effort_param
+        if param is None:
+            continue
+        needed: dict[int, float | None] = {}
+        for n, at_size in group.groupby("n_base"):
+            efforts = [
+                (float(json.loads(q).get(param, np.nan)), float(r))
+                for q, r in zip(at_size["query_params"], at_size["recall"], strict=True)
+            ]
+            enough = sorted(e for e, r in efforts if r >= target and np.isfinite(e))
+            needed[int(n)] = enough[0] if enough else None
+        known = {n: v for n, v in needed.items() if v is not None}
+        row: dict[str, Any] = {"adapter": adapter, "build_params": build, "param": param, "target": target,
+                               "needed": needed}  # fmt: skip
+        unreached = [n for n, v in needed.items() if v is None]
+        if unreached:  # extrapolating past a size that already misses the target would mislead
+            row["unreached_at"] = unreached
+            rows.append(row)
+            continue
+        fitted = fit(MODELS["power"], np.array(list(known), float), np.array(list(known.values()), float))
+        if len(known) >= MIN_SIZES and fitted is not None:
+            row.update(model=fitted.model.formula, a=fitted.coef[0], b=fitted.coef[1])
+        rows.append(row)
+    return rows

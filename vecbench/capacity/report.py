@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from vecbench.capacity.fits import fit_results, fit_table, memory_constants
+from vecbench.capacity.fits import effort_for_recall, fit_results, fit_table, memory_constants
 from vecbench.capacity.planner import format_plan
 
 
@@ -26,6 +26,7 @@ def markdown_table(frame: pd.DataFrame, columns: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+EFFORT_TARGET = 0.95
 FIT_COLUMNS = (
     "adapter", "build_params", "query_params", "metric", "model", "a", "b", "chosen_by",
     "heldout_n", "heldout_predicted", "heldout_measured", "heldout_rel_error", "heldout_abs_error",
@@ -43,6 +44,10 @@ def fits_markdown(frame: pd.DataFrame) -> str:
         "size and predict it (relative error; absolute for recall), with its 90% interval.",
         markdown_table(fit_table(fits), FIT_COLUMNS) if fits else "(no configuration measured at 3+ sizes)",
     ]
+    efforts = pd.DataFrame(effort_for_recall(frame, EFFORT_TARGET))
+    if not efforts.empty:
+        parts += [f"### Query effort needed for recall >= {EFFORT_TARGET} at each size",
+                  markdown_table(efforts, list(efforts.columns))]  # fmt: skip
     if not constants.empty:
         parts += [
             "### Bytes per vector: fitted slope against the published formulas",
@@ -80,8 +85,4 @@ def frontier(frame: pd.DataFrame) -> pd.DataFrame:
 
 def frontier_markdown(frame: pd.DataFrame) -> str:
     table = frontier(frame)
-    return (
-        "## Recall vs bytes per vector vs QPS\n\n"
-        + markdown_table(table, list(table.columns))
-        + "\n"
-    )
+    return "## Recall vs bytes per vector vs QPS\n\n" + markdown_table(table, list(table.columns)) + "\n"
