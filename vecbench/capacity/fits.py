@@ -232,7 +232,7 @@ def effort_for_recall(frame: pd.DataFrame, target: float) -> list[dict[str, Any]
                 for q, r in zip(at_size["query_params"], at_size["recall"], strict=True)
             ]
             enough = sorted(e for e, r in efforts if r >= target and np.isfinite(e))
-            needed[int(n)] = enough[0] if enough else None
+            needed[int(str(n))] = enough[0] if enough else None
         known = {n: v for n, v in needed.items() if v is not None}
         row: dict[str, Any] = {"adapter": adapter, "build_params": build, "param": param, "target": target,
                                "needed": needed}  # fmt: skip
