@@ -122,6 +122,8 @@ def _held_out(name: str, sizes: np.ndarray, values: np.ndarray) -> tuple[float, 
     if fitted is None:
         return float("inf"), None
     predicted = fitted.predict(sizes[-1])[0]
+    if predicted <= 0 < values[-1]:  # a line extrapolated below zero: no use for a positive cost
+        return float("inf"), fitted
     error = abs(predicted - values[-1])
     return (error if MODELS[name].clip else error / abs(values[-1] or 1.0)), fitted
 

@@ -65,6 +65,8 @@ class Fitted:
             values = np.exp(values)
         if self.model.clip is not None:
             values = np.clip(values, *self.model.clip)
+        # every cost modelled here is non-negative: a straight line's interval stops at zero
+        values = np.maximum(values, 0.0)
         return float(values[0]), float(values[1]), float(values[2])
 
 
