@@ -126,3 +126,10 @@ def test_plan_cli_refuses_a_folder_without_results(
     args = ["--items", "1e6", "--qps", "100", "--p99-ms", "10", "--recall", "0.9"]
     assert main(["plan", str(tmp_path), *args]) == 2
     assert "holds no results" in capsys.readouterr().err
+
+
+def test_the_example_price_table_loads() -> None:
+    from tests.conftest import REPO_ROOT
+
+    prices = load_prices(REPO_ROOT / "configs" / "prices.example.yaml")
+    assert prices.date.isoformat() == "2026-12-01" and len(prices.priced()) == 3
