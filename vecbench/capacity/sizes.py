@@ -105,8 +105,10 @@ class SizedSource:
     def load(self) -> Prepared:
         from vecbench.bench.workloads import Prepared
 
-        full = load_dataset(self.spec)
-        dataset = subsample(full, self.spec, self.n_base)
+        if self.spec.name in IID_DATASETS:  # the generator at this size draws exactly the prefix
+            dataset = load_dataset(self.spec.model_copy(update={"n_base": self.n_base}))
+        else:
+            dataset = subsample(load_dataset(self.spec), self.spec, self.n_base)
         if dataset.fingerprint != self.fingerprint:
             raise RuntimeError("dataset changed between the runner and the worker (fingerprint mismatch)")
         return Prepared(dataset.base, dataset.queries, dataset.metric, None)
