@@ -96,7 +96,8 @@ def sized_datasets(config: ExperimentConfig) -> list[Dataset]:
 
 @dataclass(frozen=True)
 class SizedSource:
-    """A worker's data at one size: the full dataset loaded in the worker and subsampled the same way."""
+    """A worker's data at one size: the full dataset subsampled as the runner did (synthetic data is
+    drawn at that size directly, the same rows), checked against the planned fingerprint."""
 
     spec: DatasetSpec
     n_base: int
