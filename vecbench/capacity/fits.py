@@ -30,7 +30,7 @@ CANDIDATES: dict[str, tuple[tuple[str, ...], str]] = {
     "latency_p50_ms": (("power", "log", "linear"), "query"),
     "latency_p99_ms": (("power", "log", "linear"), "query"),
     "cpu_ms_per_query": (("power", "log", "linear"), "query"),
-    "recall": (("recall_log", "linear"), "query"),
+    "recall": (("recall_log", "recall_linear"), "query"),
 }
 MIN_SIZES = 3
 

@@ -34,6 +34,7 @@ MODELS: dict[str, Model] = {
     "power": Model("power", "exp(a) * n^b", np.log, log_y=True),
     "log": Model("log", "a + b*ln(n)", np.log),
     "recall_log": Model("recall_log", "a + b*ln(n), clipped to [0, 1]", np.log, clip=(0.0, 1.0)),
+    "recall_linear": Model("recall_linear", "a + b*n, clipped to [0, 1]", lambda n: n, clip=(0.0, 1.0)),
 }
 
 
