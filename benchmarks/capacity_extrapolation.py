@@ -19,9 +19,11 @@ import pandas as pd
 
 from vecbench.bench.config import load_config
 from vecbench.bench.runner import Runner
-from vecbench.capacity.fits import fit_results, fit_table, memory_constants
+from vecbench.capacity.fits import effort_for_recall, fit_results, fit_table, memory_constants
+from vecbench.capacity.plan_cli import plain
 from vecbench.capacity.planner import Target, format_plan, plan
 from vecbench.capacity.prices import machines_for
+from vecbench.capacity.report import plan_markdown
 from vecbench.reports.store import ResultStore
 
 # metric -> (limit, "rel" or "abs") of the held-out error at the largest size
@@ -52,6 +54,9 @@ def main() -> None:
     print(table[["adapter", "build_params", "query_params", "metric", "model", "a", "b", "heldout_n",
                  "heldout_predicted", "heldout_measured", "heldout_rel_error", "heldout_abs_error",
                  "heldout_inside_pi"]].to_string(index=False))  # fmt: skip
+    print("\nquery effort needed for recall >= 0.95 at each size:")
+    for row in effort_for_recall(frame, 0.95):
+        print(f"  {row}")
     print("\nbytes per vector, fitted vs formulas:")
     print(pd.DataFrame(memory_constants(frame, fits)).to_string(index=False))
     print("\nheld-out error at the largest size against the targets:")
@@ -67,7 +72,8 @@ def main() -> None:
         answer = plan(frame, Target(items, 1000, 10, 0.95), machines_for(None, None), None)
         print()
         print(format_plan(answer))
-        (out / f"plan-{items}.json").write_text(json.dumps(answer, indent=2, default=str))
+        (out / f"plan-{items}.json").write_text(json.dumps(plain(answer), indent=2, allow_nan=False))
+    (out / "capacity.md").write_text(plan_markdown(frame, answer))
 
 
 if __name__ == "__main__":
