@@ -89,3 +89,13 @@ def test_the_report_draws_every_size_on_one_chart_per_cost(sweep: pd.DataFrame) 
     assert [c.name for c in charts] == ["size-memory", "size-build", "size-p99", "size-recall"]
     (line,) = charts[0].ax.get_lines()[:1]
     assert list(line.get_xdata()) == SIZES
+
+
+def test_a_size_sweep_resumes_and_refuses_another_experiment(sweep_dir: Any) -> None:
+    from vecbench.bench.runner import Runner
+
+    summary = Runner(parse_config(SWEEP), sweep_dir, progress=False).run()
+    assert summary.points_run == 0 and summary.points_skipped == len(SIZES)
+    other = parse_config({**SWEEP, "dataset": {**SWEEP["dataset"], "seed": 99}})
+    with pytest.raises(ConfigError, match="does not have"):
+        Runner(other, sweep_dir, progress=False).run()

@@ -29,13 +29,12 @@ from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metric
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep, sweep_points
 from vecbench.bench.worker import WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
-from vecbench.capacity.sizes import data_source, sized_datasets, sized_points
+from vecbench.capacity.sizes import check_sized_experiment, data_source, sized_datasets, sized_points
 from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
-from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import ResultSink, RunContext, SinkChain, warn_line
 from vecbench.reports.store import ResultStore
 
@@ -100,7 +99,7 @@ class Runner:
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
         truth = exact_ground_truth(dataset, config.k, cache_dir)
         work = sized_points(config, datasets, points, truth, cache_dir, expand_sweep)  # hook: issue 14
-        check_same_experiment(self.store, config.name, str(config.dataset.label()), dataset.fingerprint)
+        check_sized_experiment(self.store, config, datasets)  # hook: issue 14 -- rows of any size resume
 
         self.store.prepare()
         environment = {**collect_environment(config.threads), "calibration": job_calibration()}

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from vecbench.bench.sweep import BuildPoint
     from vecbench.bench.worker import DataSource
     from vecbench.bench.workloads import Prepared
+    from vecbench.reports.store import ResultStore
 
 # The datasets whose base rows are iid draws: a prefix is already a uniform subsample.
 IID_DATASETS = frozenset({"synthetic"})
@@ -156,3 +157,29 @@ def sized_points(
             work.append((point, dataset, size_truth))
     work.extend((point, datasets[-1], truth) for point in points)
     return work
+
+
+def check_sized_experiment(store: ResultStore, config: ExperimentConfig, datasets: Sequence[Dataset]) -> None:
+    """Resume only the same experiment: without sizes the runner's own check; with sizes every
+    stored row must belong to one of this sweep's sizes (same name, one of its fingerprints)."""
+    from vecbench.reports.pipeline_store import PipelineStore
+    from vecbench.reports.result_folder import check_same_experiment
+
+    label = str(config.dataset.label())
+    if not config.sizes:
+        check_same_experiment(store, config.name, label, datasets[-1].fingerprint)
+        return
+    if PipelineStore(store.out_dir).exists():
+        raise ConfigError(f"{store.out_dir} holds pipeline results; give another --out for '{config.name}'")
+    existing = store.read()
+    if existing.empty:
+        return
+    known = {d.fingerprint for d in datasets}
+    other = existing[(existing["experiment"] != config.name) | ~existing["dataset_fingerprint"].isin(known)]
+    if not other.empty:
+        found = other.iloc[0]
+        raise ConfigError(
+            f"{store.out_dir} holds results of experiment '{found['experiment']}' on {found['dataset']} at "
+            f"n_base={found['n_base']} that this size sweep of '{config.name}' does not have; "
+            f"give another --out, or delete {store.out_dir} to start over"
+        )
