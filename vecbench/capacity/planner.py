@@ -230,7 +230,7 @@ def plan(
                 families[option.adapter] = option
     warnings = []
     factor = target.items / largest
-    if factor > FAR_EXTRAPOLATION:
+    if factor >= FAR_EXTRAPOLATION:
         warnings.append(
             f"the target of {target.items:,} items is {factor:,.0f}x the largest measured size "
             f"({largest:,}); every figure is extrapolated far beyond the data and the intervals assume "
