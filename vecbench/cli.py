@@ -431,6 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="MLflow tracking store of mlflow:<run id> sources (default: $MLFLOW_TRACKING_URI)",
     )
     save.set_defaults(handler=cmd_baseline_save)
+
+    from vecbench.capacity.plan_cli import add_parser as add_plan_parser  # hook: issue 14
+
+    add_plan_parser(commands)
     return parser
 
 

@@ -23,15 +23,15 @@ from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_m
 from vecbench.bench.messages import Built, Measured
 from vecbench.bench.plan import AnnPoint, BuildTask, ann_tasks
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
-from vecbench.bench.sweep import BuildPoint, QueryPoint, sweep_points
-from vecbench.bench.worker import DatasetSource, WorkerTask
+from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep, sweep_points
+from vecbench.bench.worker import WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
+from vecbench.capacity.sizes import check_sized_experiment, data_source, sized_datasets, sized_points
 from vecbench.core.atomic import atomic_write_text
-from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dataset
+from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
-from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import RunContext, warn_line
 from vecbench.reports.store import ResultStore
 
@@ -68,7 +68,8 @@ class AnnExperiment:
         """Load the dataset, expand and check every point, plan the filters and ground truth;
         nothing is written (a recovery plans the same way to rebuild rows from raw/)."""
         config = self.config
-        self.dataset = dataset = load_dataset(config.dataset)
+        self.datasets = sized_datasets(config)  # hook: issue 14 -- one per size, largest last
+        self.dataset = dataset = self.datasets[-1]
         points, notes = sweep_points(config, dataset.fingerprint)
         for note in notes:
             warn_line(f"warning: {note}")
@@ -77,12 +78,15 @@ class AnnExperiment:
         self.filters = plan_filters(config, dataset, points, cache_dir)  # checked before any build
         self.truth: GroundTruth = exact_ground_truth(dataset, config.k, cache_dir)
         self.label = str(config.dataset.label())
-        self._tasks = ann_tasks(points, self.filters, config.repeats)
+        # hook: issue 14 -- every build point at every size, each with its size's data and truth
+        work = sized_points(config, self.datasets, points, self.truth, cache_dir, expand_sweep)
+        self._data = {point.key: (data, truth) for point, data, truth in work}
+        self._tasks = ann_tasks([point for point, _, _ in work], self.filters, config.repeats)
 
     def prepare(self) -> RunContext:
         config = self.config
         self.plan()
-        check_same_experiment(self.store, config.name, self.label, self.dataset.fingerprint)
+        check_sized_experiment(self.store, config, self.datasets)  # hook: issue 14 -- rows of any size resume
         self.store.prepare()
         environment = {**collect_environment(config.threads), "calibration": job_calibration()}
         self.store.write_environment(environment)
@@ -111,7 +115,7 @@ class AnnExperiment:
         return WorkerTask(
             adapter=build.adapter,
             build_params=build.build_params,
-            source=DatasetSource(config.dataset, self.dataset.fingerprint),
+            source=data_source(config, self._data[build.key][0]),  # hook: issue 14 -- this size's data
             workloads=self._workloads(points),
             threads=config.threads,
             raw_dir=str(self.store.raw_dir),
@@ -143,11 +147,12 @@ class AnnExperiment:
     ) -> list[Row]:
         """One row: the point's identity, then its metrics from the raw files of every repetition
         (or the reason it failed), then what the builds measured."""
-        row = self._identity(_build_of(task), point)
+        build = _build_of(task)
+        row = self._identity(build, point)
         if isinstance(outcome, str):
             row = failed_row(row, outcome)
         else:
-            row.update(self._measured(outcome, point))
+            row.update(self._measured(outcome, point, *self._data[build.key]))
         row.update(threads=self.config.threads, runs=self.config.runs, repeats=self.config.repeats)
         if builds:
             built = builds[-1]
@@ -168,12 +173,13 @@ class AnnExperiment:
     def _identity(self, build: BuildPoint, point: AnnPoint) -> Row:
         """The identifying columns of an unfiltered or a filtered row."""
         config = self.config
+        dataset = self._data[build.key][0]
         if isinstance(point, QueryPoint):
-            return base_row(config.name, self.dataset, self.label, build, point, config.k)
+            return base_row(config.name, dataset, self.label, build, point, config.k)
         fdef = self.filters.defs[point.filter_index]
-        return filtered_base_row(config.name, self.dataset, self.label, build, point, fdef, config.k)
+        return filtered_base_row(config.name, dataset, self.label, build, point, fdef, config.k)
 
-    def _measured(self, results: list[Measured], point: AnnPoint) -> Row:
+    def _measured(self, results: list[Measured], point: AnnPoint, dataset: Dataset, truth: GroundTruth) -> Row:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
         counts = [r.distance_computations for r in results if r.distance_computations is not None]
@@ -182,12 +188,12 @@ class AnnExperiment:
             fi = point.filter_index
             metrics = {
                 **pooled_filtered_metrics(
-                    raws, self.dataset, self.filters.truths[fi], self.filters.actives[fi], self.config.k
+                    raws, dataset, self.filters.truths[fi], self.filters.actives[fi], self.config.k
                 ),
                 "strategy": results[-1].label,  # what ran: auto reports its choice
             }
         else:
-            metrics = pooled_metrics(raws, self.dataset, self.truth, self.config.k)
+            metrics = pooled_metrics(raws, dataset, truth, self.config.k)
         return {
             **metrics,
             "status": "ok",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -77,6 +77,8 @@ class ExperimentConfig(BaseModel):
     filters: list[FilterEntry] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
     runbook: RunbookSpec | None = None  # hook: issue 11 (a streaming experiment)
+    # hook: issue 14 -- a size sweep: every index point at each base size (vecbench.capacity.sizes)
+    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

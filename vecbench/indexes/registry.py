@@ -14,13 +14,20 @@ ADAPTERS: Registry[type[IndexAdapter]] = Registry(
         "faiss-hnsw": "vecbench.indexes.faiss_indexes:FaissHNSWAdapter",
         "faiss-ivf": "vecbench.indexes.faiss_indexes:FaissIVFAdapter",
         "faiss-ivfpq": "vecbench.indexes.faiss_indexes:FaissIVFPQAdapter",
+        "faiss-hnsw-sq": "vecbench.indexes.faiss_quantized:FaissHNSWSQAdapter",
+        "faiss-ivf-sq": "vecbench.indexes.faiss_quantized:FaissIVFSQAdapter",
+        "faiss-ivf-rabitq": "vecbench.indexes.faiss_quantized:FaissIVFRaBitQAdapter",
+        "faiss-hnsw-rabitq": "vecbench.indexes.faiss_quantized:FaissHNSWRaBitQAdapter",
+        "faiss-ivf-pqfs": "vecbench.indexes.faiss_quantized:FaissIVFPQFastScanAdapter",
+        "faiss-binary-hnsw": "vecbench.indexes.faiss_quantized:FaissBinaryHNSWAdapter",
+        "usearch": "vecbench.indexes.usearch_index:UsearchAdapter",
         "hnswlib": "vecbench.indexes.hnswlib_index:HnswlibAdapter",
         "annoy": "vecbench.indexes.annoy_index:AnnoyAdapter",
         "scann": "vecbench.indexes.scann_index:ScannAdapter",
     },
     base=IndexAdapter,
     plugins=True,
-    install={"faiss": "faiss-cpu"},
+    install={"faiss": "faiss-cpu", "usearch": "usearch"},
 )
 
 

@@ -29,6 +29,7 @@ from vecbench.reports.html.plots import (
     point_name,
 )
 from vecbench.reports.html.recommendation import pipeline_failures, recommendation
+from vecbench.reports.html.size_charts import has_sizes
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
 from vecbench.reports.resultset import ResultSet
 
@@ -216,6 +217,14 @@ def _one_repeat(rs: ResultSet) -> Markup:
 def latency(rs: ResultSet, ctx: ReportContext) -> Markup:
     intro = note("Single-query latency percentiles; one line per built index through its query points.")
     return intro + _charts(rs, ctx, latency_charts, "no latency measurements in this result set")
+
+
+def sizes(rs: ResultSet, ctx: ReportContext) -> Markup:
+    """hook: issue 14 -- a size sweep's costs against n_base (vecbench.reports.html.size_charts)."""
+    from vecbench.reports.html.size_charts import size_charts
+
+    intro = note("Every configuration at every base size it was measured at; `vecbench plan` fits these.")
+    return intro + _charts(rs, ctx, size_charts, "a single base size in this result set")
 
 
 def costs(rs: ResultSet, ctx: ReportContext) -> Markup:
@@ -438,6 +447,7 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
     ("best", "Best configuration", best),
     ("latency", "Latency percentiles vs recall", latency),
     ("costs", "Build time and index memory vs recall", costs),
+    ("sizes", "Costs against base size", sizes),  # hook: issue 14
     ("filters", "Recall under filters", filters),
     ("recommendation", "Recommendation metrics", recommendation),
     ("failed", "Failed points", failed),
@@ -455,6 +465,7 @@ def _present(rs: ResultSet) -> dict[str, bool]:
         "best": sweep,
         "latency": sweep,
         "costs": sweep,
+        "sizes": sweep and has_sizes(rs.frame),  # hook: issue 14
         "filters": has_filtered_rows(rs.frame),
         "recommendation": not rs.pipeline.empty,
         "failed": not rs.failed().empty or bool(pipeline_failures(rs.pipeline)),

@@ -1,0 +1,1 @@
+"""Capacity planning: size sweeps, fitted cost models, the planner, and sharding simulation."""
