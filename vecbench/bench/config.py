@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
+from vecbench.load.spec import LoadSpec  # hook: issue 12
 from vecbench.reports.constraints import Constraints
 
 ParamGrid = dict[str, Any]
@@ -45,6 +46,7 @@ class IndexEntry(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
+    load: LoadSpec | list[LoadSpec] | None = None  # hook: issue 12 (one more row per rate or client count)
 
 
 class ExperimentConfig(BaseModel):

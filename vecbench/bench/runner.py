@@ -34,6 +34,9 @@ from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth, load_dat
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.load.plan import LoadQueryPoint, load_points  # hook: issue 12
+from vecbench.load.records import load_base_row, load_metrics  # hook: issue 12
+from vecbench.load.workload import LoadQueries  # hook: issue 12
 from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import ResultSink, RunContext, SinkChain, warn_line
 from vecbench.reports.store import ResultStore
@@ -157,7 +160,7 @@ class Runner:
         builds: list[Built] = []
         rows: list[dict[str, Any]] = []
 
-        def emit(query: QueryPoint | FilteredPoint) -> None:
+        def emit(query: QueryPoint | FilteredPoint | LoadQueryPoint) -> None:
             row = self._row(dataset, label, point, query)
             if query.key in errors:
                 row = failed_row(row, errors[query.key])
@@ -192,10 +195,10 @@ class Runner:
         self,
         point: BuildPoint,
         dataset: Dataset,
-        queries: list[QueryPoint | FilteredPoint],
+        queries: list[QueryPoint | FilteredPoint | LoadQueryPoint],
         repeat: int,
         builds: list[Built],
-    ) -> Iterator[tuple[QueryPoint | FilteredPoint, Measured | str]]:
+    ) -> Iterator[tuple[QueryPoint | FilteredPoint | LoadQueryPoint, Measured | str]]:
         """Start one worker and yield each query point's outcome: its raw result or an error."""
         config = self.config
         by_key = {q.key: q for q in queries}
@@ -212,7 +215,7 @@ class Runner:
         for key, outcome in run_worker(self.executor, task, point.timeout_s, builds.append):
             yield by_key[key], outcome
 
-    def _workloads(self, queries: list[QueryPoint | FilteredPoint]) -> tuple[Workload, ...]:
+    def _workloads(self, queries: list[QueryPoint | FilteredPoint | LoadQueryPoint]) -> tuple[Workload, ...]:
         """Unfiltered query points first, then the filtered ones with their filters evaluated once."""
         config = self.config
         timing = Timing(config.k, config.runs, config.warmup_queries, config.latency)
@@ -225,30 +228,41 @@ class Runner:
             workloads.append(StaticQueries(static, timing))
         if filtered:
             workloads.append(FilteredQueries(tuple(self.plan.actives), filtered, timing))
+        loads = tuple((q.key, q.params, q.load) for q in queries if isinstance(q, LoadQueryPoint))
+        if loads:  # hook: issue 12
+            workloads.append(LoadQueries(loads, config.k))
         return tuple(workloads)
 
-    def _points(self, point: BuildPoint) -> list[QueryPoint | FilteredPoint]:
-        """The unfiltered query points of a build point, then its filtered ones."""
-        return [*point.query_points, *self.plan.points_for(point)]
+    def _points(self, point: BuildPoint) -> list[QueryPoint | FilteredPoint | LoadQueryPoint]:
+        """The unfiltered query points of a build point, then its filtered ones, then its load points."""
+        return [*point.query_points, *self.plan.points_for(point), *load_points(self.config, point)]  # hook: issue 12
 
     def _row(
-        self, dataset: Dataset, label: str, point: BuildPoint, query: QueryPoint | FilteredPoint
+        self, dataset: Dataset, label: str, point: BuildPoint, query: QueryPoint | FilteredPoint | LoadQueryPoint
     ) -> dict[str, Any]:
-        """The identifying columns of an unfiltered or a filtered row."""
+        """The identifying columns of an unfiltered, a filtered or a load row."""
         config = self.config
+        if isinstance(query, LoadQueryPoint):  # hook: issue 12
+            return load_base_row(config.name, dataset, label, point, query, config.k)
         if isinstance(query, QueryPoint):
             return base_row(config.name, dataset, label, point, query, config.k)
         fdef = self.plan.defs[query.filter_index]
         return filtered_base_row(config.name, dataset, label, point, query, fdef, config.k)
 
     def _measured(
-        self, results: list[Measured], dataset: Dataset, truth: GroundTruth, query: QueryPoint | FilteredPoint
+        self,
+        results: list[Measured],
+        dataset: Dataset,
+        truth: GroundTruth,
+        query: QueryPoint | FilteredPoint | LoadQueryPoint,
     ) -> dict[str, Any]:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
         counts = [r.distance_computations for r in results if r.distance_computations is not None]
         metrics: dict[str, Any]
-        if isinstance(query, FilteredPoint):
+        if isinstance(query, LoadQueryPoint):  # hook: issue 12
+            metrics = load_metrics(raws)
+        elif isinstance(query, FilteredPoint):
             fi = query.filter_index
             metrics = {
                 **pooled_filtered_metrics(

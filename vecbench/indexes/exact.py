@@ -15,7 +15,8 @@ from vecbench.indexes.faiss_filter import FAISS
 class ExactAdapter(FaissAdapter):
     name: ClassVar[str] = "exact"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, thread_safe=True
+        metrics=frozenset(Metric), add=True, native_filter=True, thread_control=True, thread_safe=True,
+        releases_gil=True,  # faiss's SWIG wrapper drops the GIL around search
     )
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid()
 

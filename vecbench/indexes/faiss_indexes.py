@@ -33,6 +33,7 @@ IVF_CAPABILITIES = Capabilities(
     native_filter=True,
     thread_control=True,
     thread_safe=True,
+    releases_gil=True,  # faiss's SWIG wrapper drops the GIL around search
     effort_param="nprobe",
 )
 
@@ -68,6 +69,7 @@ class FaissHNSWAdapter(FaissAdapter):
         native_filter=True,
         thread_control=True,
         thread_safe=True,
+        releases_gil=True,
         effort_param="ef_search",
     )
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
