@@ -1,4 +1,4 @@
-"""Command line: ``vecbench run``, ``datasets``, ``results``, ``report``, ``mlflow``.
+"""Command line: ``vecbench run``, ``datasets``, ``results``, ``report``, ``mlflow``, ``serve``.
 
 The only place that parses arguments or exits."""
 
@@ -426,6 +426,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="MLflow tracking store of mlflow:<run id> sources (default: $MLFLOW_TRACKING_URI)",
     )
     save.set_defaults(handler=cmd_baseline_save)
+
+    from vecbench.serve.command import add_parser as add_serve  # hook: issue 12
+
+    add_serve(commands)
     return parser
 
 

@@ -143,7 +143,8 @@ class LoadQueries:
         bodies = [json.dumps({"vector": q.tolist(), "k": self.k}).encode() for q in ctx.data.queries]
         with forked_service(ctx.adapter, ctx.threads) as served:
             timeout = point.spec.timeout_s
-            probe = ClientPlan(1, int(0.1e9), int(NOOP_PROBE_S * 1e9), plan.timeout_ns, None)
+            probe_s = min(NOOP_PROBE_S, point.spec.duration_s)
+            probe = ClientPlan(1, int(0.1e9), int(probe_s * 1e9), plan.timeout_ns, None)
             noop, _, _ = run_threads(probe, over_http(served.host, served.port, [b"{}"], "/noop", timeout))
             server_cpu = process_cpu_ns(served.pid)
             results, t0, cpu_ns = run(plan, over_http(served.host, served.port, bodies, "/search", timeout))

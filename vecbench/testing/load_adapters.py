@@ -68,3 +68,16 @@ class FixedServiceAdapter(IndexAdapter):
 
     def index_bytes(self) -> int | None:
         return 0
+
+
+class GilHoldingServiceAdapter(FixedServiceAdapter):
+    """The same service time spent spinning in Python, holding the GIL as a pure-Python library
+    would: declared so, its load clients are forked processes."""
+
+    name: ClassVar[str] = "gil-holding-service"
+    capabilities: ClassVar[Capabilities] = Capabilities(metrics=frozenset(Metric), thread_safe=True)
+
+    def _wait(self) -> None:
+        deadline = time.perf_counter_ns() + self.service_ns
+        while time.perf_counter_ns() < deadline:
+            pass
