@@ -18,7 +18,7 @@ def md1_waiting_cdf(t: float, rate: float, service_s: float) -> float:
     if t < 0:
         return 0.0
     total = 0.0
-    for k in range(int(math.floor(t / service_s)) + 1):
+    for k in range(math.floor(t / service_s) + 1):
         x = rate * (k * service_s - t)  # <= 0
         total += x**k / math.factorial(k) * math.exp(-x)
     return min(1.0, max(0.0, (1 - rho) * total))

@@ -76,7 +76,7 @@ class IndexService:
         self._configured = threading.local()
         self._lock = threading.Lock()
 
-    def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float], int]:
+    def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float | None], int]:
         if not getattr(self._configured, "done", False):  # faiss's thread count is per OS thread
             self.adapter.set_num_threads(self.threads)
             self._configured.done = True

@@ -10,7 +10,7 @@ import sys
 from vecbench.errors import VecbenchError
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(commands: argparse._SubParsersAction) -> None:
     serve = commands.add_parser(
         "serve",
         help="serve a config's first index over HTTP (POST /search)",
@@ -43,7 +43,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:  # the port first: a busy port is an error before minutes of building
         sock = bind(args.host, args.port)
     except OSError as exc:
-        reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror or exc})"
+        reason = (
+            "is already in use"
+            if exc.errno == errno.EADDRINUSE
+            else f"cannot be used ({exc.strerror or exc})"
+        )
         raise VecbenchError(f"{args.host}:{args.port} {reason}; pick another --port or --host") from None
     dataset = load_dataset(config.dataset)
     adapter = cls(dataset.metric, **build)
