@@ -12,4 +12,5 @@ LOAD_COLUMNS: dict[str, str] = {
     "client_kind": "string",
     "load_duration_s": "float64",
     "query_key": "string",
+    "p99_limit_ms": "float64",
 }

@@ -25,6 +25,7 @@ def load_identity(point: LoadQueryPoint) -> dict[str, Any]:
         "served": spec.served,
         "load_duration_s": spec.duration_s,
         "query_key": point.query_key,
+        "p99_limit_ms": spec.p99_limit_ms,
     }
 
 

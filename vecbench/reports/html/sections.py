@@ -28,6 +28,7 @@ from vecbench.reports.html.plots import (
     pareto_chart,
     point_name,
 )
+from vecbench.reports.html.load_section import has_load_rows, load_section  # hook: issue 12
 from vecbench.reports.html.recommendation import pipeline_failures, recommendation
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
 from vecbench.reports.resultset import ResultSet
@@ -439,6 +440,7 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
     ("latency", "Latency percentiles vs recall", latency),
     ("costs", "Build time and index memory vs recall", costs),
     ("filters", "Recall under filters", filters),
+    ("load", "Latency under load", load_section),  # hook: issue 12
     ("recommendation", "Recommendation metrics", recommendation),
     ("failed", "Failed points", failed),
     ("points", "Every point", points),
@@ -456,6 +458,7 @@ def _present(rs: ResultSet) -> dict[str, bool]:
         "latency": sweep,
         "costs": sweep,
         "filters": has_filtered_rows(rs.frame),
+        "load": has_load_rows(rs.frame),  # hook: issue 12
         "recommendation": not rs.pipeline.empty,
         "failed": not rs.failed().empty or bool(pipeline_failures(rs.pipeline)),
         "points": sweep,
