@@ -31,7 +31,7 @@ def rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
         "warmup_queries": 0,
         "indexes": [
             {
-                # 1 ms per search and one 1 s stall, 0.7 s after each load point starts
+                # 1 ms per search and one 1 s stall, 0.7 s after each load point's first request
                 "adapter": FIXED,
                 "build": {"service_ms": 1.0},
                 "query": {"stall_at_s": 0.7, "stall_s": 1.0},
@@ -142,3 +142,21 @@ def test_results_table_and_report_show_the_load_rows(rows: tuple[pd.DataFrame, P
     rs = load_result_set(out)
     html = str(load_section(rs, ReportContext(colours_for(rs.frame), Constraints(), out_dir=out)))
     assert "Max QPS with p99" in html and "latency vs offered load" in html
+
+
+def test_gate_compares_load_latency_from_the_histograms(rows: tuple[pd.DataFrame, Path]) -> None:
+    from vecbench.bench.records import load_raw
+    from vecbench.gate.policy import GatePolicy
+    from vecbench.gate.samples import PointSamples, summarise
+    from vecbench.gate.verdict import run_gate
+
+    frame, out = rows
+    row = _one(frame, load_mode="closed", clients=1, served=False)
+    raw = load_raw(out / row["raw_path"])
+    samples = PointSamples.from_raws([raw, raw], n_queries=50)
+    assert samples.has("load_p99_ms") and samples.repeats == 2
+    pooled = samples.values("load_p99_ms", normalize=False).ravel()
+    assert float(summarise("load_p99_ms", pooled)) == pytest.approx(row["load_p99_ms"], rel=0.01)
+    verdict = run_gate(out, out, GatePolicy(bootstrap=200))
+    compared = [c for c in verdict.checks if c.metric == "load_p99_ms"]
+    assert len(compared) == 3 and verdict.exit_code == 0

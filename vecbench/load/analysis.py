@@ -68,9 +68,11 @@ def headline(frame: pd.DataFrame, recall_min: float) -> pd.DataFrame:
     rows = []
     for (label, build, served), group in curves.groupby(["label", "build_params", "served"], sort=False):
         mine = eligible[
-            (eligible["label"] == label) & (eligible["build_params"] == build) & (eligible["served"] == served)
+            (eligible["label"] == label)
+            & (eligible["build_params"] == build)
+            & (eligible["served"] == served)
         ]
-        best = mine.loc[mine["saturation_qps"].idxmax()] if not mine.empty else None
+        best = mine.sort_values("saturation_qps").iloc[-1] if not mine.empty else None
         rows.append(
             {
                 "label": label,

@@ -9,7 +9,7 @@ library's compressed, base64 form) go into the raw file so percentiles can be re
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 from hdrh.histogram import HdrHistogram
@@ -61,3 +61,22 @@ def summary_ms(histogram: HdrHistogram, prefix: str) -> dict[str, float]:
     }
     out[f"{prefix}_max_ms"] = histogram.get_max_value() / 1e6
     return out
+
+
+QUANTILE_SAMPLES = 2000
+
+
+def quantile_samples(histogram: HdrHistogram, n: int = QUANTILE_SAMPLES) -> np.ndarray:
+    """The distribution as ``n`` equally spaced quantiles (ns): a fixed-size sample the gate's
+    bootstrap can resample like raw latencies, whatever the number of requests."""
+    if histogram.get_total_count() == 0:
+        return np.empty(0, dtype=np.int64)
+    levels = (np.arange(n) + 0.5) / n * 100.0
+    return np.asarray([histogram.get_value_at_percentile(float(q)) for q in levels], dtype=np.int64)
+
+
+def load_latency_samples(raw: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """A load point's merged latency histogram as quantile samples; None for other raw files."""
+    if "latency_hist" not in raw:
+        return None
+    return quantile_samples(merged(unpack(raw["latency_hist"], raw["latency_offsets"])))

@@ -48,7 +48,9 @@ class LoadSpec(BaseModel):
     served: bool = Field(default=False, description="drive the index through its HTTP service on 127.0.0.1")
     seed: int = Field(default=0, ge=0)
     # Not part of the measurement (left out of point keys): what the saturation point is judged by.
-    p99_limit_ms: float = Field(default=10.0, gt=0, description="saturation: the highest rate whose p99 stays below")
+    p99_limit_ms: float = Field(
+        default=10.0, gt=0, description="saturation: the highest rate whose p99 stays below"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LoadSpec:

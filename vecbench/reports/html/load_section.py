@@ -16,7 +16,12 @@ from vecbench.reports.html.markup import cell, join, note, table, tag
 from vecbench.reports.html.plots import compact_params
 from vecbench.reports.resultset import ResultSet
 
-PERCENTILES = (("load_p50_ms", "p50"), ("load_p90_ms", "p90"), ("load_p99_ms", "p99"), ("load_p999_ms", "p99.9"))
+PERCENTILES = (
+    ("load_p50_ms", "p50"),
+    ("load_p90_ms", "p90"),
+    ("load_p99_ms", "p99"),
+    ("load_p999_ms", "p99.9"),
+)
 
 
 def has_load_rows(frame: pd.DataFrame) -> bool:
@@ -38,7 +43,13 @@ def _latency_chart(curve: pd.DataFrame, title: str) -> Chart:
         values += ys
         chart.ax.plot(xs, ys, color=colour_for(i), linewidth=1.5, label=name)
         for x, y, qps in zip(xs, ys, curve["achieved_qps"].astype(float), strict=True):
-            chart.point(x, y, f"{name} {y:.4g} ms at {x:g} req/s offered ({qps:.4g} achieved)", color=colour_for(i), markersize=4)
+            chart.point(
+                x,
+                y,
+                f"{name} {y:.4g} ms at {x:g} req/s offered ({qps:.4g} achieved)",
+                color=colour_for(i),
+                markersize=4,
+            )
     limit = float(curve["p99_limit_ms"].iloc[0]) if "p99_limit_ms" in curve else float("nan")
     if limit == limit:
         chart.ax.axhline(limit, color="#999999", linestyle="--", linewidth=1, label=f"p99 limit {limit:g} ms")

@@ -19,6 +19,7 @@ from vecbench.reports.constraints import Choice, Constraints, best_choices
 from vecbench.reports.frontier import WITHIN_NOISE, frontier, speed_column, speed_title
 from vecbench.reports.html.context import ReportContext, groups, slug
 from vecbench.reports.html.figure import byte_size, number
+from vecbench.reports.html.load_section import has_load_rows, load_section  # hook: issue 12
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.plots import (
     compact_params,
@@ -28,7 +29,6 @@ from vecbench.reports.html.plots import (
     pareto_chart,
     point_name,
 )
-from vecbench.reports.html.load_section import has_load_rows, load_section  # hook: issue 12
 from vecbench.reports.html.recommendation import pipeline_failures, recommendation
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
 from vecbench.reports.resultset import ResultSet
