@@ -160,3 +160,18 @@ def test_gate_compares_load_latency_from_the_histograms(rows: tuple[pd.DataFrame
     verdict = run_gate(out, out, GatePolicy(bootstrap=200))
     compared = [c for c in verdict.checks if c.metric == "load_p99_ms"]
     assert len(compared) == 3 and verdict.exit_code == 0
+
+
+def test_a_served_request_past_its_timeout_is_a_timeout_not_an_error() -> None:
+    from vecbench.load.clients import ClientPlan, run_threads
+    from vecbench.load.workload import over_http
+    from vecbench.serve.process import forked_service
+    from vecbench.testing.load_adapters import FixedServiceAdapter
+
+    adapter = FixedServiceAdapter("euclidean", service_ms=300.0)
+    adapter.build(np.zeros((4, 3), dtype=np.float32))
+    body = b'{"vector": [0, 0, 0], "k": 2}'
+    plan = ClientPlan(clients=1, warmup_ns=0, duration_ns=400_000_000, timeout_ns=100_000_000)
+    with forked_service(adapter) as served:
+        results, _, _ = run_threads(plan, over_http(served.host, served.port, [body], "/search", 0.1))
+    assert results[0].timeouts >= 2 and results[0].errors == 0 and results[0].requests == 0

@@ -28,6 +28,11 @@ from vecbench.load.histogram import new_histogram, record
 Request = Callable[[int], "int | None"]
 RequestFactory = Callable[[], Request]  # made inside each client (its own connection, thread settings)
 
+
+class RequestTimeout(Exception):
+    """A request gave up waiting for its answer (a socket timeout): counted as a timeout, not an error."""
+
+
 SPIN_NS = 200_000  # the last stretch before an intended start is waited out without sleeping
 START_MARGIN_NS = 100_000_000  # clients are ready before the first intended start
 
@@ -77,10 +82,11 @@ class _Recorder:
     last_ns: int = 0
     error_line: str = ""
 
-    def ok(self, intended: int, start: int, end: int, server_ns: int | None) -> None:
+    def ok(self, intended: int, start: int, end: int, server_ns: int | None, sent: bool = True) -> None:
         latency = end - intended
         record(self.latency, latency)
-        record(self.service, end - start)
+        if sent:
+            record(self.service, end - start)
         if server_ns is not None:
             record(self.server, server_ns)
         self.requests += 1
@@ -91,6 +97,9 @@ class _Recorder:
         self.last_ns = max(self.last_ns, end)
 
     def failed(self, exc: Exception) -> None:
+        if isinstance(exc, RequestTimeout):
+            self.timeouts += 1
+            return
         self.errors += 1
         self.error_line = self.error_line or f"{type(exc).__name__}: {exc}"[:200]
 
@@ -139,7 +148,7 @@ def open_client(
         measured = offset >= plan.warmup_ns
         if start > hard_stop:
             if measured:
-                out.ok(intended, start, start, None)
+                out.ok(intended, start, start, None, sent=False)
             continue
         try:
             server_ns = request(i)

@@ -25,6 +25,7 @@ from vecbench.load.clients import (
     ClientResult,
     Request,
     RequestFactory,
+    RequestTimeout,
     run_processes,
     run_threads,
 )
@@ -85,8 +86,11 @@ def over_http(host: str, port: int, bodies: list[bytes], path: str, timeout_s: f
                 conn.request("POST", path, body=bodies[i % n], headers=headers)
                 response = conn.getresponse()
                 body = response.read()
-            except (OSError, http.client.HTTPException):
+            except TimeoutError:
                 conn.close()  # the next request reconnects
+                raise RequestTimeout(f"no answer within {timeout_s:g} s") from None
+            except (OSError, http.client.HTTPException):
+                conn.close()
                 raise
             if response.status != 200:
                 raise RuntimeError(f"HTTP {response.status}: {body[:120]!r}")
