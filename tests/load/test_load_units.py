@@ -107,3 +107,17 @@ def test_bad_load_blocks_are_one_line_errors(load: dict[str, object], message: s
     with pytest.raises(ConfigError, match=message) as err:
         parse_config(data)
     assert "\n" not in str(err.value)
+
+
+def test_load_override_reaches_every_entry_without_its_own() -> None:
+    from vecbench.load.override import with_load
+    from vecbench.load.plan import load_points
+
+    data = dict(BASE)
+    data["indexes"] = [{"adapter": "exact", "load": {"mode": "open", "rate": [5]}}, BASE["indexes"][1]]
+    config = with_load(parse_config(data), "{mode: closed, clients: [1, 2]}")
+    counts = [len(load_points(config, p)) for p in expand_sweep(config, "fp")]
+    assert counts == [1, 4]  # the exact entry keeps its own; hnswlib: 2 query points x 2 client counts
+    with pytest.raises(ConfigError, match="--load: .*mode") as err:
+        with_load(parse_config(BASE), "{rate: [5]}")
+    assert "\n" not in str(err.value)
