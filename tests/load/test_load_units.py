@@ -118,6 +118,6 @@ def test_load_override_reaches_every_entry_without_its_own() -> None:
     config = with_load(parse_config(data), "{mode: closed, clients: [1, 2]}")
     counts = [len(load_points(config, p)) for p in expand_sweep(config, "fp")]
     assert counts == [1, 4]  # the exact entry keeps its own; hnswlib: 2 query points x 2 client counts
-    with pytest.raises(ConfigError, match="--load: .*mode") as err:
+    with pytest.raises(ConfigError, match=r"--load: .*mode") as err:
         with_load(parse_config(BASE), "{rate: [5]}")
     assert "\n" not in str(err.value)
