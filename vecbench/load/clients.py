@@ -56,7 +56,7 @@ class ClientResult:
     latency: bytes  # encoded histogram: intended start (open) or send (closed) to answer
     service: bytes  # encoded histogram: send to answer
     server: bytes  # encoded histogram: the server's own time, where it reports one
-    requests: int = 0
+    requests: int = 0  # answered (the latency histogram also holds those never sent: timeouts)
     errors: int = 0
     timeouts: int = 0
     queue_ns: int = 0  # sum over requests of (send - intended start)
@@ -85,14 +85,15 @@ class _Recorder:
     def ok(self, intended: int, start: int, end: int, server_ns: int | None, sent: bool = True) -> None:
         latency = end - intended
         record(self.latency, latency)
-        if sent:
-            record(self.service, end - start)
+        self.timeouts += latency > self.timeout_ns
+        if not sent:  # a lower bound on its latency; it never reached the service
+            return
+        record(self.service, end - start)
         if server_ns is not None:
             record(self.server, server_ns)
         self.requests += 1
         self.queue_ns += start - intended
         self.latency_ns += latency
-        self.timeouts += latency > self.timeout_ns
         self.first_ns = intended if not self.first_ns else min(self.first_ns, intended)
         self.last_ns = max(self.last_ns, end)
 

@@ -477,7 +477,7 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         "load_requests",
         "requests",
         True,
-        "load requests measured (after warm-up)",
+        "load requests answered after the warm-up (the latency histogram also counts requests never sent, as timeouts)",
         kind=MetricKind.COST,
         dtype="Int64",
         needs=("load counters",),
