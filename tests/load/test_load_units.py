@@ -121,3 +121,16 @@ def test_load_override_reaches_every_entry_without_its_own() -> None:
     with pytest.raises(ConfigError, match=r"--load: .*mode") as err:
         with_load(parse_config(BASE), "{rate: [5]}")
     assert "\n" not in str(err.value)
+
+
+def test_quantile_samples_follow_the_library_percentiles() -> None:
+    from vecbench.load.histogram import QUANTILE_SAMPLES, quantile_samples
+
+    histogram = new_histogram()
+    for value in np.random.default_rng(2).lognormal(12, 1.5, size=5000).astype(np.int64):
+        record(histogram, int(value))
+    samples = quantile_samples(histogram)
+    levels = (np.arange(QUANTILE_SAMPLES) + 0.5) / QUANTILE_SAMPLES * 100.0
+    assert len(samples) == QUANTILE_SAMPLES and np.all(np.diff(samples) >= 0)
+    for i in (0, 500, 1980, 1999):
+        assert samples[i] == histogram.get_value_at_percentile(float(levels[i]))

@@ -68,11 +68,22 @@ QUANTILE_SAMPLES = 2000
 
 def quantile_samples(histogram: HdrHistogram, n: int = QUANTILE_SAMPLES) -> np.ndarray:
     """The distribution as ``n`` equally spaced quantiles (ns): a fixed-size sample the gate's
-    bootstrap can resample like raw latencies, whatever the number of requests."""
-    if histogram.get_total_count() == 0:
+    bootstrap can resample like raw latencies, whatever the number of requests. Each quantile is
+    the library's own ``get_value_at_percentile`` rule (first bucket whose running count reaches
+    the target, reported as its highest equivalent value), found for all ``n`` at once."""
+    total = histogram.get_total_count()
+    if total == 0:
         return np.empty(0, dtype=np.int64)
+    counts = np.ctypeslib.as_array(histogram.counts)[: histogram.counts_len].astype(np.int64)
+    running = np.cumsum(counts)
     levels = (np.arange(n) + 0.5) / n * 100.0
-    return np.asarray([histogram.get_value_at_percentile(float(q)) for q in levels], dtype=np.int64)
+    targets = np.maximum((levels * total / 100 + 0.5).astype(np.int64), 1)
+    indices = np.searchsorted(running, targets, side="left")
+    values = {
+        int(i): histogram.get_highest_equivalent_value(histogram.get_value_from_index(int(i)))
+        for i in np.unique(indices)
+    }
+    return np.asarray([values[int(i)] for i in indices], dtype=np.int64)
 
 
 def load_latency_samples(raw: Mapping[str, np.ndarray]) -> np.ndarray | None:
