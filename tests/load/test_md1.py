@@ -41,11 +41,14 @@ def test_open_loop_matches_md1_at_half_utilisation() -> None:
     print(
         f"service p50 {delivered * 1e3:.3f} ms, p90 {spread * 1e3:.3f} ms, utilisation {RATE * delivered:.3f}"
     )
-    assert spread < 1.1 * delivered, (
-        "the service time was not near-fixed: the machine is too busy for this check"
-    )
+    found = []
     for q in (90.0, 99.0):
         measured = histogram.get_value_at_percentile(q) / 1e9
         model = md1_response_quantile(q / 100, RATE, delivered)
         print(f"p{q:g}: measured {measured * 1e3:.3f} ms, M/D/1 {model * 1e3:.3f} ms")
+        found.append((measured, model))
+    assert spread < 1.1 * delivered, (
+        "the service time was not near-fixed: the machine is too busy for this check"
+    )
+    for measured, model in found:
         assert measured == pytest.approx(model, rel=0.10)
