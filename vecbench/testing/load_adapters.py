@@ -38,6 +38,7 @@ class FixedServiceAdapter(IndexAdapter):
         self.service_ns = int(self.build_params["service_ms"] * 1e6)
         self._first: int | None = None
         self._stalled = False
+        self._answers: dict[int, SearchResult] = {}
 
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:
         self._first = None  # the stall clock starts at the next search
@@ -66,9 +67,11 @@ class FixedServiceAdapter(IndexAdapter):
 
     def _search_one(self, query: np.ndarray, k: int) -> SearchResult:
         self._wait()
-        return SearchResult(
-            np.arange(k, dtype=np.int64) % max(self.n_items, 1), np.zeros(k, dtype=np.float32)
-        )
+        cached = self._answers.get(k)
+        if cached is None:  # made once per k, so the no-op's own cost is the call alone
+            ids = np.arange(k, dtype=np.int64) % max(self.n_items, 1)
+            cached = self._answers[k] = SearchResult(ids, np.zeros(k, dtype=np.float32))
+        return cached
 
     def index_bytes(self) -> int | None:
         return 0
