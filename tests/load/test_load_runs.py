@@ -128,17 +128,23 @@ def test_raw_histograms_recompute_the_row(rows: tuple[pd.DataFrame, Path]) -> No
     assert histogram.get_total_count() == row["load_requests"]
 
 
-def test_results_table_and_report_show_the_load_rows(rows: tuple[pd.DataFrame, Path]) -> None:
+def test_results_table_shows_the_load_rows_and_headline(rows: tuple[pd.DataFrame, Path]) -> None:
+    from vecbench.reports.table import format_results
+
+    frame, _ = rows
+    text = format_results(frame)
+    assert "load (open: latency from each request's intended start" in text
+    assert "no offered rate kept p99 <= 10 ms" in text  # the stall breaks the only rate
+
+
+@pytest.mark.slow  # matplotlib: a few seconds
+def test_report_section_draws_the_load_curves(rows: tuple[pd.DataFrame, Path]) -> None:
     from vecbench.reports.constraints import Constraints
     from vecbench.reports.html.context import ReportContext, colours_for
     from vecbench.reports.html.load_section import load_section
     from vecbench.reports.resultset import load_result_set
-    from vecbench.reports.table import format_results
 
-    frame, out = rows
-    text = format_results(frame)
-    assert "load (open: latency from each request's intended start" in text
-    assert "no offered rate kept p99 <= 10 ms" in text  # the stall breaks the only rate
+    _, out = rows
     rs = load_result_set(out)
     html = str(load_section(rs, ReportContext(colours_for(rs.frame), Constraints(), out_dir=out)))
     assert "Max QPS with p99" in html and "latency vs offered load" in html
