@@ -1,4 +1,4 @@
-"""Command line: ``vecbench run``, ``datasets``, ``results``, ``report``, ``mlflow``.
+"""Command line: ``vecbench run``, ``datasets``, ``results``, ``report``, ``mlflow``, ``serve``.
 
 The only place that parses arguments or exits."""
 
@@ -33,6 +33,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vecbench.reports.table import format_results
 
     config = load_config(args.config)
+    if args.load:  # hook: issue 12
+        from vecbench.load.override import with_load
+
+        config = with_load(config, args.load)
     out = _out_dir(args, config.name)
     args.result_dir = out
     report, mlflow, sinks = _sinks(args)
@@ -304,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", help="output directory (default: runs/<config name>); re-running the same config resumes"
     )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    run.add_argument(  # hook: issue 12
+        "--load",
+        metavar="YAML",
+        help="a load: block for every index entry without one, e.g. '{mode: open, rate: [100, 200]}'",
+    )
     run.add_argument(
         "--tracking-uri",
         help="MLflow tracking server or store (default: $MLFLOW_TRACKING_URI, else a SQLite store in OUT/mlflow)",
@@ -435,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vecbench.capacity.plan_cli import add_parser as add_plan_parser  # hook: issue 14
 
     add_plan_parser(commands)
+    from vecbench.serve.command import add_parser as add_serve  # hook: issue 12
+
+    add_serve(commands)
     return parser
 
 

@@ -32,6 +32,9 @@ from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
+from vecbench.load.plan import LoadQueryPoint, load_points
+from vecbench.load.records import load_base_row, load_metrics
+from vecbench.load.workload import LoadQueries
 from vecbench.reports.sinks import RunContext, warn_line
 from vecbench.reports.store import ResultStore
 
@@ -81,7 +84,10 @@ class AnnExperiment:
         # hook: issue 14 -- every build point at every size, each with its size's data and truth
         work = sized_points(config, self.datasets, points, self.truth, cache_dir, expand_sweep)
         self._data = {point.key: (data, truth) for point, data, truth in work}
-        self._tasks = ann_tasks([point for point, _, _ in work], self.filters, config.repeats)
+        self._tasks = ann_tasks(
+            [point for point, _, _ in work], self.filters, config.repeats,
+            lambda point: load_points(config, point),  # hook: issue 12
+        )  # fmt: skip
 
     def prepare(self) -> RunContext:
         config = self.config
@@ -139,6 +145,9 @@ class AnnExperiment:
             workloads.append(StaticQueries(static, timing))
         if filtered:
             workloads.append(FilteredQueries(tuple(self.filters.actives), filtered, timing))
+        loads = tuple((q.key, q.params, q.load) for q in points if isinstance(q, LoadQueryPoint))
+        if loads:  # hook: issue 12
+            workloads.append(LoadQueries(loads, config.k))
         return tuple(workloads)
 
     # ---- rows ---------------------------------------------------------------------------------
@@ -174,6 +183,8 @@ class AnnExperiment:
         """The identifying columns of an unfiltered or a filtered row."""
         config = self.config
         dataset = self._data[build.key][0]
+        if isinstance(point, LoadQueryPoint):  # hook: issue 12
+            return load_base_row(config.name, dataset, self.label, build, point, config.k)
         if isinstance(point, QueryPoint):
             return base_row(config.name, dataset, self.label, build, point, config.k)
         fdef = self.filters.defs[point.filter_index]
@@ -184,7 +195,9 @@ class AnnExperiment:
         raws = [load_raw(result.raw_path) for result in results]
         counts = [r.distance_computations for r in results if r.distance_computations is not None]
         metrics: Row
-        if isinstance(point, FilteredPoint):
+        if isinstance(point, LoadQueryPoint):  # hook: issue 12
+            metrics = load_metrics(raws)
+        elif isinstance(point, FilteredPoint):
             fi = point.filter_index
             metrics = {
                 **pooled_filtered_metrics(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
+from vecbench.load.spec import LoadSpec  # hook: issue 12
 from vecbench.reports.constraints import Constraints
 from vecbench.streaming.spec import PolicySpec, RunbookSpec  # hook: issue 11
 
@@ -47,6 +48,7 @@ class IndexEntry(BaseModel):
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
     policy: PolicySpec | None = None  # hook: issue 11 (how a runbook's updates reach this index)
+    load: LoadSpec | list[LoadSpec] | None = None  # hook: issue 12 (one more row per rate or client count)
 
 
 class ExperimentConfig(BaseModel):

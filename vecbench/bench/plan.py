@@ -8,15 +8,17 @@ how its outcomes become rows is the experiment's business (``ann_experiment``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from vecbench.bench.filter_plan import FilteredPoint, FilterPlan
 from vecbench.bench.sweep import BuildPoint, QueryPoint
+from vecbench.load.plan import LoadQueryPoint
 
 P = TypeVar("P")
 
-AnnPoint = QueryPoint | FilteredPoint
+AnnPoint = QueryPoint | FilteredPoint | LoadQueryPoint
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,17 @@ class BuildTask(Generic[P]):
         return tuple(key for key, _ in self.points)
 
 
-def ann_tasks(points: list[BuildPoint], filters: FilterPlan, repeats: int) -> list[BuildTask[AnnPoint]]:
-    """One task per build point: its unfiltered query points, then its filtered ones."""
+def ann_tasks(
+    points: list[BuildPoint],
+    filters: FilterPlan,
+    repeats: int,
+    loads: Callable[[BuildPoint], list[LoadQueryPoint]] = lambda _: [],
+) -> list[BuildTask[AnnPoint]]:
+    """One task per build point: its unfiltered query points, then its filtered ones, then its
+    load points (``load:``)."""
     tasks = []
     for point in points:
-        measured: list[AnnPoint] = [*point.query_points, *filters.points_for(point)]
+        measured: list[AnnPoint] = [*point.query_points, *filters.points_for(point), *loads(point)]
         tasks.append(
             BuildTask(
                 label=point.label,

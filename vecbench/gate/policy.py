@@ -63,6 +63,9 @@ DEFAULT_RULES: dict[str, MetricRule | None] = {
     "visible_p50_ms": MetricRule(max_change=0.50),
     "visible_p99_ms": MetricRule(max_change=0.60, gate=False),
     "gone_p50_ms": MetricRule(max_change=0.50),
+    # hook: issue 12. Latency under load at each fixed offered rate (its own point key per rate).
+    "load_p50_ms": MetricRule(max_change=0.40),
+    "load_p99_ms": MetricRule(max_change=0.60),
 }
 # Bootstrap cost grows linearly with the resamples; 100k already takes minutes on a large sweep.
 MAX_BOOTSTRAP = 100_000

@@ -21,6 +21,7 @@ SAMPLE_ARRAYS = (
     "batch_cpu_ns",
     "calibration_ns",
     "build_ns",
+    "load_latencies_ns",  # hook: issue 12 (a load point's merged histogram as quantile samples)
 )
 
 Statistic = Callable[[np.ndarray], np.ndarray]
@@ -66,6 +67,9 @@ SAMPLED: dict[str, SampledMetric] = {
     "latency_max_ms": SampledMetric("latencies_ns", _ms, lambda x: np.max(x, axis=-1), paired=True),
     "cpu_latency_p50_ms": SampledMetric("latencies_cpu_ns", _ms, _percentile(50.0), paired=True),
     "build_s": SampledMetric("build_ns", lambda x, n: x / 1e9, _median),
+    # hook: issue 12. Latency under load at a fixed offered rate (one load row per rate).
+    "load_p50_ms": SampledMetric("load_latencies_ns", _ms, _percentile(50.0)),
+    "load_p99_ms": SampledMetric("load_latencies_ns", _ms, _percentile(99.0)),
 }
 
 
@@ -83,6 +87,7 @@ class PointSamples:
     def from_raws(cls, raws: Sequence[Mapping[str, np.ndarray]], n_queries: int) -> PointSamples:
         """Stack the raw arrays of each repetition (the files the worker wrote)."""
         arrays = {}
+        raws = [_with_load_samples(raw) for raw in raws]  # hook: issue 12
         for name in SAMPLE_ARRAYS:
             rows = [np.asarray(raw[name], dtype=np.int64).ravel() for raw in raws if name in raw]
             if len(rows) == len(raws) and len({row.size for row in rows}) == 1 and rows[0].size:
@@ -143,7 +148,15 @@ class PointSamples:
         return values * kernel if spec.throughput else values / kernel
 
 
-WALL_CLOCK_ARRAYS = frozenset({"batch_ns", "latencies_ns", "build_ns"})
+WALL_CLOCK_ARRAYS = frozenset({"batch_ns", "latencies_ns", "build_ns", "load_latencies_ns"})
+
+
+def _with_load_samples(raw: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    """A load point's raw file with its latency histogram as samples (other files unchanged)."""
+    from vecbench.load.histogram import load_latency_samples
+
+    samples = load_latency_samples(raw)
+    return raw if samples is None else {**raw, "load_latencies_ns": samples}
 
 
 def is_wall_clock(metric: str) -> bool:

@@ -30,7 +30,7 @@ class AnnoyAdapter(IndexAdapter):
     name: ClassVar[str] = "annoy"
     # A built forest is only read by searches, so several threads may search it at once.
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), thread_safe=True, effort_param="search_k"
+        metrics=frozenset(Metric), thread_safe=True, releases_gil=True, effort_param="search_k"
     )
     libraries: ClassVar[tuple[str, ...]] = ("annoy",)
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(

@@ -33,6 +33,9 @@ class Capabilities:
     # streaming workload (vecbench.streaming) chooses how to apply a runbook from these alone.
     replace: bool = False
     thread_safe: bool = False  # several threads may search one built index at once
+    # hook: issue 12. Its search runs without the GIL, so client threads search in parallel; load
+    # clients are threads only where thread_safe and releases_gil both hold, processes otherwise.
+    releases_gil: bool = False
     remote: bool = False  # the index lives in another process or machine (a database server)
     # The query parameter whose increase should never lower recall (used by the conformance suite).
     effort_param: str | None = None

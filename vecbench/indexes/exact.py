@@ -24,6 +24,7 @@ class ExactAdapter(FaissAdapter):
         native_filter=True,
         thread_control=True,
         thread_safe=True,
+        releases_gil=True,  # faiss's SWIG wrapper drops the GIL around search
     )
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid()
 

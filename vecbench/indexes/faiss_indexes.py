@@ -35,6 +35,7 @@ IVF_CAPABILITIES = Capabilities(
     native_filter=True,
     thread_control=True,
     thread_safe=True,
+    releases_gil=True,  # faiss's SWIG wrapper drops the GIL around search
     effort_param="nprobe",
 )
 
@@ -70,6 +71,7 @@ class FaissHNSWAdapter(FaissAdapter):
         native_filter=True,
         thread_control=True,
         thread_safe=True,
+        releases_gil=True,
         effort_param="ef_search",
     )
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(

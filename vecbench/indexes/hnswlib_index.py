@@ -45,6 +45,7 @@ class HnswlibAdapter(IndexAdapter):
         thread_control=True,
         # searches only read the graph; each takes its visited-list buffer from a locked pool
         thread_safe=True,
+        releases_gil=True,  # knn_query releases the GIL while it searches
         effort_param="ef",
     )
     libraries: ClassVar[tuple[str, ...]] = ("hnswlib",)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from vecbench.load.columns import LOAD_COLUMNS
 from vecbench.metrics.catalog import METRICS
 
 # Metrics only filtered rows carry, placed after the filter's own columns.
@@ -40,6 +41,7 @@ COLUMNS: dict[str, str] = {
     "strategy": "string",
     "strategy_spec": "string",
     **{name: METRICS[name].dtype for name in _FILTERED_METRICS},
+    **LOAD_COLUMNS,  # hook: issue 12
     "status": "string",
     "error": "string",
     "point_key": "string",

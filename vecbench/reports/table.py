@@ -69,6 +69,10 @@ def format_results(
     adapter's frontier by the objective's speed figure (``out_dir`` holds the raw samples)."""
     if frame.empty:
         return "no results yet"
+    from vecbench.load.table import format_load  # hook: issue 12
+
+    load_text = format_load(frame)
+    frame = frame[frame["load_mode"].isna()] if "load_mode" in frame else frame
     speed = speed_column(objective, frame)
     filtered = "filter" in frame and bool(frame["filter"].notna().any())
     order = (
@@ -98,7 +102,7 @@ def format_results(
         lines.append(f"\n{len(failed)} failed point(s):")
         for _, row in failed.iterrows():
             lines.append(f"  {row['adapter']} {row['build_params']} {row['query_params']}: {row['error']}")
-    return "\n".join(lines)
+    return "\n".join(lines) + load_text
 
 
 def _compact_params(text: str) -> str:

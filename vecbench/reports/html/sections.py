@@ -19,6 +19,7 @@ from vecbench.reports.constraints import Choice, Constraints, best_choices
 from vecbench.reports.frontier import WITHIN_NOISE, frontier, speed_column, speed_title
 from vecbench.reports.html.context import ReportContext, groups, slug
 from vecbench.reports.html.figure import byte_size, number
+from vecbench.reports.html.load_section import has_load_rows, load_section  # hook: issue 12
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
 from vecbench.reports.html.plots import (
     compact_params,
@@ -449,6 +450,7 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
     ("costs", "Build time and index memory vs recall", costs),
     ("sizes", "Costs against base size", sizes),  # hook: issue 14
     ("filters", "Recall under filters", filters),
+    ("load", "Latency under load", load_section),  # hook: issue 12
     ("recommendation", "Recommendation metrics", recommendation),
     ("failed", "Failed points", failed),
     ("points", "Every point", points),
@@ -467,6 +469,7 @@ def _present(rs: ResultSet) -> dict[str, bool]:
         "costs": sweep,
         "sizes": sweep and has_sizes(rs.frame),  # hook: issue 14
         "filters": has_filtered_rows(rs.frame),
+        "load": has_load_rows(rs.frame),  # hook: issue 12
         "recommendation": not rs.pipeline.empty,
         "failed": not rs.failed().empty or bool(pipeline_failures(rs.pipeline)),
         "points": sweep,
