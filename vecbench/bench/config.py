@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vecbench.bench.executor_spec import ExecutorSpec
 from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
@@ -74,6 +75,7 @@ class ExperimentConfig(BaseModel):
     # Filtered retrieval: each filter x strategy x query point is one more row per build point.
     filters: list[FilterEntry] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)  # hook: issue 15 (where workers run)
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

@@ -7,6 +7,7 @@ the result store right away, so killing the runner loses nothing already written
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import yaml
 from tqdm import tqdm
 
 from vecbench.bench.calibration import job_calibration
+from vecbench.bench.concurrent_points import each_point, point_slots
 from vecbench.bench.config import ExperimentConfig
 from vecbench.bench.engine import run_worker
 from vecbench.bench.environment import collect_environment
@@ -85,6 +87,7 @@ class Runner:
         self.sinks = SinkChain(sinks)
         self.plan = FilterPlan()
         self.executor = executor or LocalExecutor()
+        self._emitting = threading.Lock()  # hook: issue 15 (points of a Ray run finish concurrently)
 
     def run(self) -> RunSummary:
         started = time.monotonic()
@@ -122,9 +125,13 @@ class Runner:
         bar = tqdm(total=total - skipped, unit="point", disable=not self.progress, dynamic_ncols=True)
         completed = False
         try:
-            for point in todo:
+            def run_point(point: BuildPoint) -> list[dict[str, Any]]:
                 bar.set_description(f"{point.label} {_short(point.build_params)}")
-                for row in self._run_build_point(point, dataset, truth, done, environment):
+                return self._run_build_point(point, dataset, truth, done, environment)
+
+            # hook: issue 15: several build points at once where the executor has slots (Ray)
+            for point_rows in each_point(todo, run_point, point_slots(self.executor)):
+                for row in point_rows:
                     failed += row["status"] != "ok"
                     bar.update(1)
             self.store.compact()  # the parts into results.parquet, before sinks attach it
@@ -164,11 +171,12 @@ class Runner:
             else:
                 row.update(self._measured(finished[query.key], dataset, truth, query))
             row = self._with_build(row, builds)
-            self.store.append([row], environment)
-            rows.append(row)
-            if self.on_row is not None:
-                self.on_row(row)
-            self.sinks.row(row)
+            with self._emitting:  # hook: issue 15
+                self.store.append([row], environment)
+                rows.append(row)
+                if self.on_row is not None:
+                    self.on_row(row)
+                self.sinks.row(row)
 
         for repeat in range(config.repeats):
             final = repeat == config.repeats - 1
