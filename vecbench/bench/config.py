@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vecbench.bench.executor_spec import ExecutorSpec
 from vecbench.core.config import read_yaml, validation_message
+from vecbench.datasets.exact_backends import GroundTruthSpec
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
@@ -76,6 +77,7 @@ class ExperimentConfig(BaseModel):
     filters: list[FilterEntry] = Field(default_factory=list)
     strategies: list[StrategySpec] = Field(default_factory=lambda: list[StrategySpec](["auto"]))
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)  # hook: issue 15 (where workers run)
+    ground_truth: GroundTruthSpec = Field(default_factory=GroundTruthSpec)  # hook: issue 15
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

@@ -99,7 +99,7 @@ class Runner:
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
-        truth = exact_ground_truth(dataset, config.k, cache_dir)
+        truth = exact_ground_truth(dataset, config.k, cache_dir, backend=config.ground_truth.backend)  # hook: issue 15
         check_same_experiment(self.store, config.name, str(config.dataset.label()), dataset.fingerprint)
 
         self.store.prepare()
