@@ -421,6 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gate.set_defaults(handler=cmd_gate)
 
+    from vecbench.tune.command import add_parser as add_tune_parser  # hook: issue 15
+
+    add_tune_parser(commands)
+
     baseline = commands.add_parser("baseline", help="manage gate baselines", description="Gate baselines.")
     baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)
     save = baseline_commands.add_parser(
