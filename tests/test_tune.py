@@ -68,6 +68,15 @@ def test_sizes_and_splits() -> None:
     assert np.array_equal(split_queries(200, 0.5, 0)[1], held)
 
 
+def test_bad_tune_input_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "tune.yaml"
+    path.write_text(yaml.safe_dump(CONFIG))
+    assert main(["tune", str(path), "--recall", "1.5", "--budget", "3"]) == 2
+    assert main(["tune", str(path), "--recall", "0.9", "--memory", "lots"]) == 2
+    errors = capsys.readouterr().err.splitlines()
+    assert errors == ["error: --recall must be in (0, 1], got 1.5", "error: --memory 'lots': give a size such as 4GiB, 512MB or 1e9 (bytes)"]
+
+
 @pytest.mark.slow
 def test_tune_answers_with_a_constrained_configuration_checked_on_held_out_queries(tmp_path: Path) -> None:
     config_path = tmp_path / "tune.yaml"

@@ -81,6 +81,8 @@ class RayExecutor:
     def __init__(self, cpus_per_worker: int | None = None, slots: int | None = None) -> None:
         import ray
 
+        if not ray.is_initialized():
+            raise ConfigError("the Ray executor needs a connected cluster: open it with ray_cluster(address) first")
         self.ray = ray
         self.cpus_per_worker = cpus_per_worker
         total = int(ray.cluster_resources().get("CPU", 0))
