@@ -60,12 +60,10 @@ def _rows(out: Path) -> pd.DataFrame:
 def test_ray_gives_the_rows_of_the_local_executor(tmp_path: Path, ray_cluster: None) -> None:
     config = _config()
     local = Runner(config, tmp_path / "local", progress=False, executor=LocalExecutor()).run()
-    assert RayExecutor().slots == 2  # two build points at once on the two declared CPUs
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(config.model_dump(mode="json")))
-    # through the command line: it joins the session's cluster instead of starting its own
-    code = main(["run", str(path), "--executor", "ray", "--out", str(tmp_path / "ray"), "--no-mlflow", "--no-progress"])
-    assert code == 0 and local.points_failed == 0 and local.points_run == 3
+    executor = RayExecutor()
+    assert executor.slots == 2  # two build points at once on the two declared CPUs
+    remote = Runner(config, tmp_path / "ray", progress=False, executor=executor).run()
+    assert local.points_failed == remote.points_failed == 0 and local.points_run == remote.points_run == 3
     ours, theirs = _rows(tmp_path / "local"), _rows(tmp_path / "ray")
     assert list(ours.index) == list(theirs.index) and (theirs["status"] == "ok").all()
     assert (ours["recall"] == theirs["recall"]).all() and (theirs["threads"] == 1).all()
@@ -93,6 +91,30 @@ def test_executor_is_read_from_the_config_and_the_command_line_wins() -> None:
     assert _config(executor="ray").executor.name == "ray"
     assert with_overrides(config.executor, "local", None).name == "local"
     assert with_overrides(ExecutorSpec(), None, "ray://head:10001").address == "ray://head:10001"
+
+
+@pytest.mark.slow
+def test_vecbench_run_executor_ray_writes_the_local_rows(tmp_path: Path, ray_cluster: None) -> None:
+    config = _config(INDEXES[1:])
+    Runner(config, tmp_path / "local", progress=False, executor=LocalExecutor()).run()
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config.model_dump(mode="json")))
+    # the command line joins the session's cluster (already connected) instead of starting one
+    code = main(
+        [
+            "run",
+            str(path),
+            "--executor",
+            "ray",
+            "--out",
+            str(tmp_path / "ray"),
+            "--no-mlflow",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    ours, theirs = _rows(tmp_path / "local"), _rows(tmp_path / "ray")
+    assert list(ours.index) == list(theirs.index) and (ours["recall"] == theirs["recall"]).all()
 
 
 @pytest.mark.slow
