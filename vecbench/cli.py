@@ -26,8 +26,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from vecbench.bench.pipeline_config import is_pipeline_config
 
     if is_pipeline_config(args.config):
+        if args.executor not in (None, "local"):  # hook: issue 15
+            raise VecbenchError("--executor ray runs index sweeps; a pipeline config runs with the local executor")
         return cmd_run_pipeline(args)
     from vecbench.bench.config import load_config
+    from vecbench.bench.executor_spec import with_overrides
+    from vecbench.bench.open_executor import opened_executor
     from vecbench.bench.runner import Runner
     from vecbench.reports.store import ResultStore
     from vecbench.reports.table import format_results
@@ -40,8 +44,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _out_dir(args, config.name)
     args.result_dir = out
     report, mlflow, sinks = _sinks(args)
-    with _claimed(out, args.wait):
-        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
+    spec = with_overrides(config.executor, args.executor, args.address)  # hook: issue 15
+    with _claimed(out, args.wait), opened_executor(spec) as executor:
+        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks, executor=executor).run()
     print(terminal_block(format_results(ResultStore(out).read())))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
@@ -323,6 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="wait for another run into the same --out to finish (default: exit 2)",
     )
+    run.add_argument(  # hook: issue 15
+        "--executor", choices=("local", "ray"), help="where workers run (default: the config's executor, else local)"
+    )
+    run.add_argument(
+        "--address",
+        help="Ray cluster: auto, ray://host:port or host:port (default: start a local cluster for this run)",
+    )
     run.set_defaults(handler=cmd_run)
 
     datasets = commands.add_parser(
@@ -422,6 +434,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="print every check (default: only failing and warning ones)"
     )
     gate.set_defaults(handler=cmd_gate)
+
+    from vecbench.tune.command import add_parser as add_tune_parser  # hook: issue 15
+
+    add_tune_parser(commands)
 
     baseline = commands.add_parser("baseline", help="manage gate baselines", description="Gate baselines.")
     baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="ACTION", required=True)

@@ -79,7 +79,9 @@ class AnnExperiment:
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.filters = plan_filters(config, dataset, points, cache_dir)  # checked before any build
-        self.truth: GroundTruth = exact_ground_truth(dataset, config.k, cache_dir)
+        self.truth: GroundTruth = exact_ground_truth(
+            dataset, config.k, cache_dir, backend=config.ground_truth.backend
+        )  # hook: issue 15
         self.label = str(config.dataset.label())
         # hook: issue 14 -- every build point at every size, each with its size's data and truth
         work = sized_points(config, self.datasets, points, self.truth, cache_dir, expand_sweep)

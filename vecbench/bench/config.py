@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from vecbench.bench.executor_spec import ExecutorSpec
 from vecbench.core.config import read_yaml, validation_message
+from vecbench.datasets.exact_backends import GroundTruthSpec
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.load.spec import LoadSpec  # hook: issue 12
@@ -81,6 +83,8 @@ class ExperimentConfig(BaseModel):
     runbook: RunbookSpec | None = None  # hook: issue 11 (a streaming experiment)
     # hook: issue 14 -- a size sweep: every index point at each base size (vecbench.capacity.sizes)
     sizes: list[Annotated[int, Field(ge=1)]] | None = Field(default=None, min_length=1)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)  # hook: issue 15 (where workers run)
+    ground_truth: GroundTruthSpec = Field(default_factory=GroundTruthSpec)  # hook: issue 15
 
 
 def parse_config(data: Any, source: str = "config") -> ExperimentConfig:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Protocol
 
 from vecbench.bench.messages import Ended, EngineMessage, Failed, Finished, Measured
@@ -55,7 +55,13 @@ def _release(connection: Any) -> None:
         connection.send(True)
 
 
-EXECUTORS: dict[str, type[LocalExecutor]] = {"local": LocalExecutor}
+def _ray_executor() -> Executor:
+    from vecbench.bench.ray_executor import RayExecutor  # Ray is an extra: imported only when used
+
+    return RayExecutor()
+
+
+EXECUTORS: dict[str, Callable[[], Executor]] = {"local": LocalExecutor, "ray": _ray_executor}  # hook: issue 15
 
 
 def make_executor(name: str = "local") -> Executor:

@@ -1,9 +1,11 @@
 """Exact k-nearest neighbours of every query, computed once per dataset content and cached on disk.
 
-Candidates are chosen with float32 ``pairwise_distances`` + ``np.partition`` in query blocks, then
+Candidates are chosen in float32 by a backend (``exact_backends``: numpy's matmul + ``np.partition``,
+faiss's brute-force knn, or torch on a GPU) in query blocks over a base prepared once, then
 re-ranked by distances recomputed in float64 (``distances_to_ids``) over a margin of extra candidates,
 so float32 rounding does not reorder near neighbours, returned distances are float64-accurate, and
-exact ties (duplicate vectors, integer pixels) are ordered by id.
+exact ties (duplicate vectors, integer pixels) are ordered by id. The backend is not part of the
+cache key: every backend gives the same neighbours.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ import numpy as np
 from vecbench.core.params import Metric
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.cache import cache_path, default_cache_dir, find_cached, read_cached, write_atomic
+from vecbench.datasets.exact_backends import PreparedBase, default_block_size, make_finder, resolve_backend
 from vecbench.errors import ConfigError, DatasetError
-from vecbench.metrics.distances import distances_to_ids, pairwise_distances
+from vecbench.metrics.distances import distances_to_ids
 
 __all__ = ["MIN_K", "GroundTruth", "compute_exact", "default_cache_dir", "exact_ground_truth"]
 
 # Ground truth always holds at least this many neighbours, so recall@1..100 share one cache file.
 MIN_K = 100
-# Distance-matrix entries per query block when block_size is not given (64 MB of float32).
-_BLOCK_ENTRIES = 1 << 24
 # float64 values gathered per re-ranking step (32 MB), whatever the dimension.
 _RERANK_ENTRIES = 1 << 22
 # Agreement required with neighbours shipped in the file: absolute, relative above distance 1.
@@ -54,23 +55,25 @@ class GroundTruth:
 
 
 def exact_ground_truth(
-    dataset: Dataset, k: int, cache_dir: Path | None, block_size: int | None = None
+    dataset: Dataset, k: int, cache_dir: Path | None, block_size: int | None = None, backend: str = "auto"
 ) -> GroundTruth:
     """Exact ``K = min(max(k, 100), n_base)`` neighbours of every query, from the cache when possible.
 
     The cache key is the dataset fingerprint, metric and K; a cached larger K serves a smaller
     request. ``cache_dir=None`` computes without caching. ``block_size`` queries are processed at a
     time (default: about 64 MB of distances per block). When the dataset ships neighbours (HDF5),
-    they are checked against ours and a disagreement beyond ties raises DatasetError.
+    they are checked against ours and a disagreement beyond ties raises DatasetError. ``backend``
+    (auto, numpy, faiss, torch) only changes how fast a missing cache entry is computed.
     """
     if k < 1:
         raise ConfigError(f"ground truth needs k >= 1, got {k}")
     if block_size is not None and block_size < 1:
         raise ConfigError(f"block_size must be at least 1, got {block_size}")
     n_neighbors = min(max(k, MIN_K), dataset.n_base)
+    backend = resolve_backend(backend)
     found = _from_cache(dataset, n_neighbors, cache_dir) if cache_dir is not None else None
     if found is None:
-        found = compute_exact(dataset.queries, dataset.base, dataset.metric, n_neighbors, block_size)
+        found = compute_exact(dataset.queries, dataset.base, dataset.metric, n_neighbors, block_size, backend)
         if cache_dir is not None:
             _store(dataset, found, cache_dir)
     ids, distances = found
@@ -83,28 +86,39 @@ def exact_ground_truth(
 
 
 def compute_exact(
-    queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, block_size: int | None = None
+    queries: np.ndarray,
+    base: np.ndarray,
+    metric: Metric,
+    k: int,
+    block_size: int | None = None,
+    backend: str = "numpy",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Brute-force (ids int64, distances float32) of the ``k`` nearest base rows to every query."""
     if not 1 <= k <= base.shape[0]:
         raise ConfigError(f"ground truth needs 1 <= k <= n_base ({base.shape[0]}), got k={k}")
-    return _exact(queries, base, metric, k, block_size)
+    return _exact(queries, base, metric, k, block_size, resolve_backend(backend))
 
 
 def _exact(
-    queries: np.ndarray, base: np.ndarray, metric: Metric, k: int, block_size: int | None = None
+    queries: np.ndarray,
+    base: np.ndarray,
+    metric: Metric,
+    k: int,
+    block_size: int | None = None,
+    backend: str = "numpy",
 ) -> tuple[np.ndarray, np.ndarray]:
     """``compute_exact`` without its check: also the spot check of a cached file."""
     n_base, n_queries = base.shape[0], queries.shape[0]
     if block_size is None:
-        block_size = max(1, min(1024, _BLOCK_ENTRIES // max(1, n_base)))
+        block_size = default_block_size(backend, n_base)
     # Extra float32 candidates re-ranked in float64: a margin for float32 rounding.
     n_candidates = k + min(n_base - k, max(16, k // 4))
+    find = make_finder(backend, PreparedBase(base, metric), n_candidates)  # the base prepared once
     ids = np.empty((n_queries, k), dtype=np.int64)
     distances = np.empty((n_queries, k), dtype=np.float32)
     for start in range(0, n_queries, block_size):
         block = np.asarray(queries[start : start + block_size])
-        candidates = _candidates(pairwise_distances(block, base, metric), n_candidates)
+        candidates = find(block)
         exact = _rerank_distances(block, base, candidates, metric)
         order = np.lexsort((candidates, exact), axis=-1)[:, :k]
         ids[start : start + block.shape[0]] = np.take_along_axis(candidates, order, axis=1)
@@ -139,22 +153,6 @@ def check_shipped(dataset: Dataset, truth: GroundTruth) -> None:
             f"(first: query {query}, rank {rank}: distance {ours[query, rank]:.6g} "
             f"vs shipped {theirs[query, rank]:.6g})"
         )
-
-
-def _candidates(approx: np.ndarray, count: int) -> np.ndarray:
-    """Ids of the ``count`` smallest entries per row, ascending; ties at the cut keep the smallest ids."""
-    n_rows, n_base = approx.shape
-    if count >= n_base:
-        return np.tile(np.arange(n_base, dtype=np.int64), (n_rows, 1))
-    # Partitioning values and then masking is faster than argpartition, and sees every tie at the cut.
-    cut = np.partition(approx, count - 1, axis=1)[:, count - 1 : count]
-    within = approx <= cut
-    exact = within.sum(axis=1) == count
-    candidates = np.empty((n_rows, count), dtype=np.int64)
-    candidates[exact] = np.nonzero(within[exact])[1].reshape(-1, count)
-    for row in np.flatnonzero(~exact):
-        candidates[row] = np.argsort(approx[row], kind="stable")[:count]
-    return candidates
 
 
 def _rerank_distances(queries: np.ndarray, base: np.ndarray, ids: np.ndarray, metric: Metric) -> np.ndarray:
