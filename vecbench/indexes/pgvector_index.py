@@ -64,6 +64,16 @@ def connect_error(dsn: str, exc: BaseException) -> ConfigError:
     )
 
 
+def require_extension(conn: psycopg.Connection[Any], dsn: str) -> None:
+    """A user's database must have pgvector already: vecbench creates nothing outside its schema
+    there (an extension is shared by every schema, so it could never safely drop it again)."""
+    if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
+        raise ConfigError(
+            f"pgvector: the database at '{shown_dsn(dsn)}' has no vector extension; run "
+            "'CREATE EXTENSION vector;' in it (vecbench creates nothing outside its own schema there)"
+        )
+
+
 class PgvectorAdapter(RemoteAdapter):
     """pgvector's ``hnsw`` or ``ivfflat`` index on a table ``items(id int8, embedding vector(d))``."""
 
@@ -123,7 +133,8 @@ class PgvectorAdapter(RemoteAdapter):
             )
         if self.build_params["dsn"]:  # an unreachable server fails here, before anything is built
             try:
-                psycopg.connect(self.dsn, connect_timeout=10).close()
+                with psycopg.connect(self.dsn, connect_timeout=10) as conn:
+                    require_extension(conn, self.dsn)
             except psycopg.Error as exc:
                 raise connect_error(self.dsn, exc) from None
 
@@ -158,11 +169,12 @@ class PgvectorAdapter(RemoteAdapter):
 
     def _create_schema(self, conn: psycopg.Connection[Any]) -> None:
         """A new schema of our own (CREATE fails rather than reuse one), with pgvector if missing."""
+        if self.server is not None:  # our own server: the extension is ours to create
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        else:
+            require_extension(conn, self.dsn)
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(self.schema)))
         self.created_schema = True
-        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
-            # created inside our schema, so dropping the schema removes it again
-            conn.execute(sql.SQL("CREATE EXTENSION vector SCHEMA {}").format(sql.Identifier(self.schema)))
         self._session(conn)
 
     def _live(self) -> psycopg.Connection[Any]:
