@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vecbench.core.config import read_yaml, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
+from vecbench.servers.address import server_address_into_build
 
 ParamGrid = dict[str, Any]
 # A filter strategy: a name ("pre") or a name with parameters ({name: post, overfetch: fixed, factor: 1}).
@@ -45,6 +46,9 @@ class IndexEntry(BaseModel):
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
+
+    # hook: issue 13: a database server's address on the entry becomes the adapter's build parameter
+    _server_address = model_validator(mode="before")(server_address_into_build)
 
 
 class ExperimentConfig(BaseModel):

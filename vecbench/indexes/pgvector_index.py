@@ -165,7 +165,7 @@ class PgvectorAdapter(RemoteAdapter):
         )
         conn.execute("SET enable_seqscan = off")  # measure the index, never a planner's table scan
         if self.is_built:
-            self._apply_query_params(self.query_params)
+            self._set_query(conn, self.query_params)
 
     def _create_schema(self, conn: psycopg.Connection[Any]) -> None:
         """A new schema of our own (CREATE fails rather than reuse one), with pgvector if missing."""
@@ -248,7 +248,10 @@ class PgvectorAdapter(RemoteAdapter):
 
     # ---- querying ----------------------------------------------------------------------------
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:
-        conn = self._live()
+        self._set_query(self._live(), params)
+
+    @staticmethod
+    def _set_query(conn: psycopg.Connection[Any], params: Mapping[str, Any]) -> None:
         conn.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(params["ef_search"]),))
         conn.execute("SELECT set_config('ivfflat.probes', %s, false)", (str(params["probes"]),))
 
