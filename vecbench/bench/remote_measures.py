@@ -17,7 +17,9 @@ from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.remote import RemoteAdapter
 
 
-def remote_arrays(adapter: IndexAdapter, queries: np.ndarray, k: int, server_time: bool = True) -> dict[str, np.ndarray]:
+def remote_arrays(
+    adapter: IndexAdapter, queries: np.ndarray, k: int, server_time: bool = True
+) -> dict[str, np.ndarray]:
     """Raw arrays for a remote adapter's point; none for an in-process one."""
     if not adapter.capabilities.remote:
         return {}

@@ -25,8 +25,8 @@ from vecbench.bench.executor import Executor, LocalExecutor
 from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
 from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
 from vecbench.bench.messages import Built, Measured
-from vecbench.bench.remote_measures import remote_metrics
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
+from vecbench.bench.remote_measures import remote_metrics
 from vecbench.bench.sweep import BuildPoint, QueryPoint, sweep_points
 from vecbench.bench.worker import DatasetSource, WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload

@@ -13,6 +13,7 @@ Distances are Chroma's own: squared L2, ``1 - dot`` (ip) and cosine distance.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import signal
 import time
@@ -56,9 +57,13 @@ class ChromaAdapter(RemoteAdapter):
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "max_neighbors": ParamSpec(int, 16, "HNSW neighbours per node (Chroma's M)", minimum=2),
         "ef_construction": ParamSpec(int, 100, "HNSW candidate list while inserting", minimum=1),
-        "batch_size": ParamSpec(int, 100, "Chroma's brute-force buffer before items enter the graph", minimum=2),
+        "batch_size": ParamSpec(
+            int, 100, "Chroma's brute-force buffer before items enter the graph", minimum=2
+        ),
         "add_batch": ParamSpec(int, 5000, "items per add request while loading", minimum=1),
-        "url": ParamSpec(str, "", "the user's Chroma server (http://host:port); empty: vecbench starts its own"),
+        "url": ParamSpec(
+            str, "", "the user's Chroma server (http://host:port); empty: vecbench starts its own"
+        ),
     }
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "ef_search": ParamSpec(int, 100, "HNSW candidate list per query", minimum=1),
@@ -71,7 +76,7 @@ class ChromaAdapter(RemoteAdapter):
         self.collection: Any = None
         self.collection_name = f"vecbench_{secrets.token_hex(6)}"
         self.filters: dict[int, tuple[np.ndarray, str]] = {}
-        self.flags: dict[int, dict[str, bool]] = {}
+        self.flags: dict[int, dict[str, int | bool]] = {}
 
     def address(self) -> tuple[str, int]:
         if self.build_params["url"]:
@@ -172,7 +177,7 @@ class ChromaAdapter(RemoteAdapter):
             flag = f"pass_{len(self.filters)}"
             passing = np.flatnonzero(np.asarray(allowed, dtype=bool)).tolist()
             for item in passing:
-                self.flags.setdefault(item, {"vid": item})[flag] = True  # type: ignore[assignment]
+                self.flags.setdefault(item, {"vid": item})[flag] = True
             step = int(self.client.get_max_batch_size())
             for at in range(0, len(passing), step):
                 block = passing[at : at + step]
@@ -222,7 +227,5 @@ class ChromaAdapter(RemoteAdapter):
                 self.server = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # at shutdown: the kernel still kills our server with us
             self.close()
-        except Exception:  # interpreter shutdown: the kernel still kills our server with us
-            pass

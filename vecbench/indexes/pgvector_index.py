@@ -15,6 +15,7 @@ ids (one table per filter, made outside the timed region); pgvector's HNSW scan 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -36,7 +37,11 @@ from vecbench.servers.postgres import PostgresServer
 from vecbench.servers.process import tree_memory_bytes
 
 OPERATORS = {Metric.EUCLIDEAN: "<->", Metric.INNER_PRODUCT: "<#>", Metric.ANGULAR: "<=>"}
-OPCLASSES = {Metric.EUCLIDEAN: "vector_l2_ops", Metric.INNER_PRODUCT: "vector_ip_ops", Metric.ANGULAR: "vector_cosine_ops"}
+OPCLASSES = {
+    Metric.EUCLIDEAN: "vector_l2_ops",
+    Metric.INNER_PRODUCT: "vector_ip_ops",
+    Metric.ANGULAR: "vector_cosine_ops",
+}
 MAX_INDEX_DIM = 2000  # pgvector 0.6: hnsw and ivfflat index at most 2,000 dimensions
 MAX_FILTERS = 16  # filter tables per build (per-query masks would need one per query)
 COPY_CHUNK_ROWS = 20_000
@@ -79,7 +84,12 @@ class PgvectorAdapter(RemoteAdapter):
 
     name: ClassVar[str] = "pgvector"
     capabilities: ClassVar[Capabilities] = Capabilities(
-        metrics=frozenset(Metric), add=True, delete=True, native_filter=True, remote=True, effort_param="ef_search"
+        metrics=frozenset(Metric),
+        add=True,
+        delete=True,
+        native_filter=True,
+        remote=True,
+        effort_param="ef_search",
     )
     libraries: ClassVar[tuple[str, ...]] = ("psycopg", "pgserver")
     conformance: ClassVar[ConformanceGrid] = ConformanceGrid(
@@ -91,14 +101,22 @@ class PgvectorAdapter(RemoteAdapter):
     build_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
         "index": ParamSpec(str, "hnsw", "pgvector index type", choices=("hnsw", "ivfflat")),
         "m": ParamSpec(int, 16, "hnsw: neighbours per node", minimum=2, maximum=100),
-        "ef_construction": ParamSpec(int, 64, "hnsw: candidate list while building (>= 2*m)", minimum=4, maximum=1000),
+        "ef_construction": ParamSpec(
+            int, 64, "hnsw: candidate list while building (>= 2*m)", minimum=4, maximum=1000
+        ),
         "lists": ParamSpec(int, 100, "ivfflat: inverted lists (k-means centroids)", minimum=1, maximum=32768),
-        "maintenance_work_mem": ParamSpec(str, "512MB", "memory for the index build (an HNSW graph that fits builds fast)"),
-        "build_workers": ParamSpec(int, 0, "parallel maintenance workers for the build", minimum=0, maximum=64),
+        "maintenance_work_mem": ParamSpec(
+            str, "512MB", "memory for the index build (an HNSW graph that fits builds fast)"
+        ),
+        "build_workers": ParamSpec(
+            int, 0, "parallel maintenance workers for the build", minimum=0, maximum=64
+        ),
         "dsn": ParamSpec(str, "", "the user's server (postgresql://...); empty: vecbench starts its own"),
     }
     query_param_specs: ClassVar[Mapping[str, ParamSpec]] = {
-        "ef_search": ParamSpec(int, 40, "hnsw: candidate list per query (also caps the rows returned)", minimum=1, maximum=1000),
+        "ef_search": ParamSpec(
+            int, 40, "hnsw: candidate list per query (also caps the rows returned)", minimum=1, maximum=1000
+        ),
         "probes": ParamSpec(int, 1, "ivfflat: lists searched per query", minimum=1, maximum=32768),
     }
 
@@ -218,7 +236,9 @@ class PgvectorAdapter(RemoteAdapter):
             options = f"m = {int(p['m'])}, ef_construction = {int(p['ef_construction'])}"
         else:
             options = f"lists = {int(p['lists'])}"
-        return f"CREATE INDEX items_embedding ON items USING {p['index']} (embedding {opclass}) WITH ({options})"
+        return (
+            f"CREATE INDEX items_embedding ON items USING {p['index']} (embedding {opclass}) WITH ({options})"
+        )
 
     def _verify(self, data: np.ndarray) -> None:
         """Refuse to search an incomplete table or an index the planner would not use."""
@@ -237,9 +257,7 @@ class PgvectorAdapter(RemoteAdapter):
             conn.execute("SET LOCAL enable_indexscan = off")
             conn.execute("SET LOCAL enable_seqscan = on")
             for row in sorted({0, data.shape[0] // 2, data.shape[0] - 1}):
-                found = conn.execute(
-                    "SELECT min(embedding <-> %b) FROM items", (data[row],)
-                ).fetchone()
+                found = conn.execute("SELECT min(embedding <-> %b) FROM items", (data[row],)).fetchone()
                 if found is None or found[0] is None or found[0] > 1e-4:
                     raise RuntimeError(f"pgvector: item {row} is not in the table as loaded")
         plan = json.dumps(self._explain(data[0], 10, analyze=False))
@@ -265,9 +283,11 @@ class PgvectorAdapter(RemoteAdapter):
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         return f"SELECT i.id, i.embedding {op} %b FROM items i{clause} ORDER BY i.embedding {op} %b LIMIT %s"
 
-    def _run(self, query: np.ndarray, k: int, sql_text: str, extra: tuple[Any, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    def _run(
+        self, query: np.ndarray, k: int, sql_text: str, extra: tuple[Any, ...] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
         params = (query, *extra, query, k) if extra else (query, query, k)
-        rows = self._live().execute(sql_text, params, binary=True).fetchall()  # type: ignore[call-overload]
+        rows = self._live().execute(sql_text, params, binary=True).fetchall()
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         distances = np.fromiter((r[1] for r in rows), dtype=np.float32, count=len(rows))
         return ids, distances
@@ -289,7 +309,9 @@ class PgvectorAdapter(RemoteAdapter):
         return SearchResult(pad_ids(ids, k), distances)
 
     # ---- filters: the passing ids as a table, joined inside the index scan --------------------
-    def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> tuple[str, list[int] | None]:
+    def filter_handle(
+        self, allowed: np.ndarray, excluded: np.ndarray | None = None
+    ) -> tuple[str, list[int] | None]:
         self._require_built()
         known = self.filters.get(id(allowed))
         if known is None or known[0] is not allowed:
@@ -307,10 +329,16 @@ class PgvectorAdapter(RemoteAdapter):
                     copy.write_row((value,))
             conn.execute(f"ANALYZE {table}")
             known = self.filters[id(allowed)] = (allowed, table)
-        ids = None if excluded is None or len(excluded) == 0 else [int(i) for i in np.asarray(excluded).tolist()]
+        ids = (
+            None
+            if excluded is None or len(excluded) == 0
+            else [int(i) for i in np.asarray(excluded).tolist()]
+        )
         return known[1], ids
 
-    def search_filtered(self, queries: np.ndarray, k: int, handle: tuple[str, list[int] | None]) -> SearchResult:
+    def search_filtered(
+        self, queries: np.ndarray, k: int, handle: tuple[str, list[int] | None]
+    ) -> SearchResult:
         table, excluded = handle
         text = self._query_sql(table, excluded is not None)
         extra = (excluded,) if excluded is not None else ()
@@ -329,7 +357,9 @@ class PgvectorAdapter(RemoteAdapter):
 
     def delete(self, ids: np.ndarray) -> None:
         self._require_built()
-        self._live().execute("DELETE FROM items WHERE id = ANY(%s)", ([int(i) for i in np.asarray(ids).tolist()],))
+        self._live().execute(
+            "DELETE FROM items WHERE id = ANY(%s)", ([int(i) for i in np.asarray(ids).tolist()],)
+        )
 
     # ---- what the server reports -------------------------------------------------------------
     def _explain(self, query: np.ndarray, k: int, analyze: bool, handle: Any = None) -> Any:
@@ -397,7 +427,5 @@ class PgvectorAdapter(RemoteAdapter):
                 self.server = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # at shutdown: the kernel still kills our server with us
             self.close()
-        except Exception:  # interpreter shutdown: the kernel still kills our server with us
-            pass

@@ -22,7 +22,7 @@ ADAPTERS: Registry[type[IndexAdapter]] = Registry(
     },
     base=IndexAdapter,
     plugins=True,
-    install={"faiss": "faiss-cpu", "psycopg": "'vecbench[pgvector]'", "chromadb": "'vecbench[chroma]'"},
+    install={"faiss": "faiss-cpu", "psycopg": "vecbench[pgvector]", "chromadb": "vecbench[chroma]"},
 )
 
 

@@ -68,7 +68,7 @@ def binaries() -> Path:
         # the binaries find their libraries at $ORIGIN/../../../pgserver.libs: keep that layout
         shutil.copytree(site / "pgserver" / "pginstall", build / "pgserver" / "pginstall")
         shutil.copytree(site / "pgserver.libs", build / "pgserver.libs")
-        for folder, dirs, files in os.walk(build):
+        for folder, _dirs, files in os.walk(build):
             os.chmod(folder, 0o755)
             for name in files:
                 path = os.path.join(folder, name)
@@ -183,7 +183,9 @@ class PostgresServer:
                 return
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"PostgreSQL did not accept connections in {START_TIMEOUT_S:.0f} s") from None
+                    raise RuntimeError(
+                        f"PostgreSQL did not accept connections in {START_TIMEOUT_S:.0f} s"
+                    ) from None
                 time.sleep(0.05)
 
     @property
