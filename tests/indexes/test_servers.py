@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,7 @@ from vecbench.testing.conformance import make_data
 
 psycopg = pytest.importorskip("psycopg", reason="needs the pgvector extra: pip install 'vecbench[pgvector]'")
 
+KILLING = "vecbench.testing.server_faults:ServerKillingPgvector"
 SYNTHETIC: dict[str, Any] = {
     "name": "synthetic",
     "n_base": 2000,
@@ -286,7 +289,7 @@ def test_pgvector_sweep_end_to_end(tmp_path: Path) -> None:
                     "query": {"probes": [1, 20]},
                     "strategies": ["pre"],
                 },
-            ],  # fmt: skip
+            ],
             "filters": [{"pass_rate": [0.02, 0.5]}],
         }
     )
@@ -294,7 +297,7 @@ def test_pgvector_sweep_end_to_end(tmp_path: Path) -> None:
     Runner(config, tmp_path, progress=False).run()
     frame = ResultStore(tmp_path).read()
     assert (frame["status"] == "ok").all(), frame["error"].tolist()
-    assert len(frame) == 2 * 4 + 2 * 3
+    assert len(frame) == (2 + 2 * 2 * 3) + (2 + 2 * 2)  # hnsw: 3 strategies, ivfflat: pre only
     exact = frame[frame["strategy"] == "exact-subset"]
     assert (exact["recall"] > 0.99).all()
     ivf = frame[frame["build_params"].str.contains("ivfflat") & frame["filter"].isna()].sort_values(
@@ -331,3 +334,59 @@ def test_chroma_experiment_end_to_end(tmp_path: Path) -> None:
     assert (frame["roundtrip_ms"] > 0).all() and (frame["server_memory_bytes"] > 0).all()
     assert (frame["recall"] > 0.5).all()
     assert new_servers("vecbench-chroma-", before) == set()
+
+
+# ---- faults through the runner -----------------------------------------------------------------
+@pytest.mark.slow
+def test_a_server_that_dies_mid_point_fails_that_row_and_is_restarted(tmp_path: Path) -> None:
+    pytest.importorskip("pgserver")
+    config = parse_config(
+        {
+            "name": "crash",
+            "dataset": SYNTHETIC,
+            "k": 10,
+            "warmup_queries": 0,
+            # one build point (entries with equal build parameters merge), its points in this order
+            "indexes": [
+                {"adapter": KILLING, "build": {"m": 8, "ef_construction": 32}, "query": query}
+                for query in ({"ef_search": 40}, {"ef_search": 41, "kill_after": 15}, {"ef_search": 80})
+            ],
+        }
+    )
+    before = set(server_processes("vecbench-pg-"))
+    Runner(config, tmp_path, progress=False).run()
+    frame = ResultStore(tmp_path).read().sort_values("query_params")
+    assert list(frame["status"]) == ["ok", "failed", "ok"], frame["error"].tolist()
+    assert "OperationalError" in frame["error"].iloc[1] and "\n" not in frame["error"].iloc[1]
+    assert frame["recall"].iloc[2] >= frame["recall"].iloc[0] > 0.8  # the restarted server has it all
+    assert new_servers("vecbench-pg-", before) == set()
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_no_server_running(tmp_path: Path) -> None:
+    pytest.importorskip("pgserver")
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "name: killed\ndataset: {name: synthetic, n_base: 20000, n_queries: 2000, options: {dim: 32}}\n"
+        "indexes:\n  - adapter: pgvector\n    query: {ef_search: [10, 20, 40, 80, 160]}\n"
+    )
+    before = set(server_processes("vecbench-pg-"))
+    run = subprocess.Popen(
+        [sys.executable, "-m", "vecbench.cli", "run", str(config), "--out", str(tmp_path / "out")],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not new_servers("vecbench-pg-", before):
+            assert run.poll() is None and time.monotonic() < deadline, "no server was started"
+            time.sleep(0.2)
+        time.sleep(1.0)
+    finally:
+        run.kill()  # SIGKILL: nothing of vecbench runs after this; the kernel must clean up
+        run.wait()
+    deadline = time.monotonic() + 30
+    while new_servers("vecbench-pg-", before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert new_servers("vecbench-pg-", before) == set()
