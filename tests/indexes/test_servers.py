@@ -328,7 +328,7 @@ def test_pgvector_sweep_end_to_end(tmp_path: Path) -> None:
     ivf = frame[frame["build_params"].str.contains("ivfflat") & frame["filter"].isna()].sort_values(
         "query_params"
     )
-    assert ivf["recall"].iloc[1] > ivf["recall"].iloc[0]  # probes 20 of 20 lists: exhaustive
+    assert ivf["recall"].iloc[1] >= ivf["recall"].iloc[0] and ivf["recall"].iloc[1] > 0.99  # 20 of 20 lists
     assert new_servers("vecbench-pg-", before) == set()
 
 
@@ -393,7 +393,7 @@ def test_a_killed_run_leaves_no_server_running(tmp_path: Path) -> None:
     pytest.importorskip("pgserver")
     config = tmp_path / "c.yaml"
     config.write_text(
-        "name: killed\ndataset: {name: synthetic, n_base: 20000, n_queries: 2000, options: {dim: 32}}\n"
+        "name: killed\ndataset: {name: synthetic, n_base: 5000, n_queries: 2000, options: {dim: 32}}\n"
         "indexes:\n  - adapter: pgvector\n    query: {ef_search: [10, 20, 40, 80, 160]}\n"
     )
     before = set(server_processes("vecbench-pg-"))
@@ -404,7 +404,7 @@ def test_a_killed_run_leaves_no_server_running(tmp_path: Path) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # a loaded machine takes minutes to reach the build
         while not set(server_processes("vecbench-pg-")) - before:
             assert run.poll() is None and time.monotonic() < deadline, "no server was started"
             time.sleep(0.2)
