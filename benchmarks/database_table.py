@@ -21,6 +21,10 @@ def mb(value: object) -> str:
     return "-" if pd.isna(value) else f"{float(value) / 2**20:.0f}"  # type: ignore[arg-type]
 
 
+def ms(value: object) -> str:
+    return "-" if pd.isna(value) else f"{float(value):.3f}"  # type: ignore[arg-type]
+
+
 def main() -> None:
     frame = ResultStore(sys.argv[1]).read()
     frame = frame[frame["status"] == "ok"]
@@ -28,14 +32,15 @@ def main() -> None:
     print(
         "| index | query | recall@10 | QPS | p50 ms | p99 ms | build s (load + index) | index MB | server MB | round trip share |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for _, row in plain.sort_values(["label", "query_params"]).iterrows():
         phases = "" if pd.isna(row["load_s"]) else f" ({row['load_s']:.1f} + {row['index_build_s']:.1f})"
         share = "-" if pd.isna(row["roundtrip_share"]) else f"{row['roundtrip_share']:.0%}"
         print(
             f"| {row['label']} | {row['query_params']} | {row['recall']:.3f} | {row['qps']:.0f} | "
             f"{row['latency_p50_ms']:.2f} | {row['latency_p99_ms']:.2f} | {row['build_s']:.1f}{phases} | "
-            f"{mb(row['index_bytes'])} | {mb(row['server_memory_bytes'])} | {share} |"
+            f"{mb(row['index_bytes'])} | {mb(row['server_memory_bytes'])} | {ms(row['server_ms_p50'])} | "
+            f"{ms(row['roundtrip_ms'])} | {share} |"
         )
     filtered = frame[frame["filter"].notna()]
     print("\n| index | query | pass-rate | filtered recall@10 | short_result_frac | p50 ms |")
