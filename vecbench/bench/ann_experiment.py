@@ -23,6 +23,7 @@ from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_m
 from vecbench.bench.messages import Built, Measured
 from vecbench.bench.plan import AnnPoint, BuildTask, ann_tasks
 from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
+from vecbench.bench.remote_measures import remote_metrics
 from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep, sweep_points
 from vecbench.bench.worker import WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
@@ -209,6 +210,7 @@ class AnnExperiment:
             }
         else:
             metrics = pooled_metrics(raws, dataset, truth, self.config.k)
+        metrics.update(remote_metrics(raws))  # hook: issue 13
         return {
             **metrics,
             "status": "ok",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from vecbench.bench.executor_spec import ExecutorSpec
 from vecbench.core.config import read_yaml, validation_message
@@ -14,6 +14,7 @@ from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.load.spec import LoadSpec  # hook: issue 12
 from vecbench.reports.constraints import Constraints
+from vecbench.servers.address import server_address_into_build
 from vecbench.streaming.spec import PolicySpec, RunbookSpec  # hook: issue 11
 
 ParamGrid = dict[str, Any]
@@ -51,6 +52,9 @@ class IndexEntry(BaseModel):
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
     policy: PolicySpec | None = None  # hook: issue 11 (how a runbook's updates reach this index)
     load: LoadSpec | list[LoadSpec] | None = None  # hook: issue 12 (one more row per rate or client count)
+
+    # hook: issue 13: a database server's address on the entry becomes the adapter's build parameter
+    _server_address = model_validator(mode="before")(server_address_into_build)
 
 
 class ExperimentConfig(BaseModel):

@@ -28,6 +28,7 @@ from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exceptio
 from vecbench.core.atomic import atomic_write_text, atomic_writer
 from vecbench.datasets import load_dataset
 from vecbench.datasets.spec import DatasetSpec
+from vecbench.indexes.base import IndexAdapter
 from vecbench.indexes.registry import get_adapter_class
 
 __all__ = ["ArraySource", "DataSource", "DatasetSource", "WorkerTask", "exception_line", "worker_main"]
@@ -135,6 +136,20 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
     data = task.source.load()
     cls = get_adapter_class(task.adapter)
     adapter = cls(data.metric, **task.build_params)
+    try:  # hook: issue 13 (close: a server the adapter started stops here, also after a failed build)
+        _build_and_run(task, send, wait_for_runner, data, cls, adapter)
+    finally:
+        adapter.close()
+
+
+def _build_and_run(
+    task: WorkerTask,
+    send: Any,
+    wait_for_runner: Any,
+    data: Prepared,
+    cls: type[IndexAdapter],
+    adapter: IndexAdapter,
+) -> None:
     rss_before = current_rss_bytes()
     start = time.perf_counter_ns()
     adapter.build(data.base)
@@ -186,4 +201,3 @@ def worker_main(task: WorkerTask, conn: Connection) -> None:
         conn.send(failure(None, exc))
     finally:
         conn.close()
-

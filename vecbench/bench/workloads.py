@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from vecbench.bench.calibration import SAMPLES_PER_SIDE, CalibrationKernel
 from vecbench.bench.messages import Failed, Measured
+from vecbench.bench.remote_measures import remote_arrays
 from vecbench.core.config import one_line
 from vecbench.core.params import Metric
 from vecbench.core.timing import time_batches_with_cpu, time_single_queries_with_cpu
@@ -181,8 +182,9 @@ class StaticQueries:
             try:
                 adapter.set_query_params(**params)
                 timed, extra = ctx.calibrated(time_point, adapter, ctx.queries, self.timing)
+                remote = remote_arrays(adapter, ctx.queries, self.timing.k)  # hook: issue 13
                 path = ctx.raw_path(key)
-                write_raw(path, **timed.arrays, **extra)
+                write_raw(path, **timed.arrays, **extra, **remote)
                 yield Measured(key, str(path), ctx.peak_rss(), timed.per_query)
             except Exception as exc:  # the library rejected this query point: record it, go on
                 yield failure(key, exc)
@@ -244,8 +246,9 @@ class FilteredQueries:
 
                     timed, extra = ctx.calibrated(time_point, searches, rows, self.timing)
                     candidates = np.asarray(timed.result.candidates, dtype=np.int64)
+                    remote = remote_arrays(ctx.adapter, ctx.queries, self.timing.k, server_time=False)  # hook: issue 13
                     path = ctx.raw_path(key)
-                    write_raw(path, **timed.arrays, **extra, candidates=candidates)
+                    write_raw(path, **timed.arrays, **extra, **remote, candidates=candidates)
                     yield Measured(key, str(path), ctx.peak_rss(), timed.per_query, strategy.label())
                 except Exception as exc:
                     yield failure(key, exc)

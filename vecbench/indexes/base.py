@@ -239,6 +239,9 @@ class IndexAdapter(abc.ABC):
     def reset_counters(self) -> None:  # noqa: B027 (optional hook)
         """Reset library statistics counters (distance computations)."""
 
+    def close(self) -> None:  # noqa: B027 (optional hook)
+        """Release what the adapter holds outside this process (a server it started, its tables)."""
+
     def _require_built(self) -> None:
         if not self.is_built:
             raise RuntimeError(f"{self.name}: call build() before searching")

@@ -24,10 +24,12 @@ ADAPTERS: Registry[type[IndexAdapter]] = Registry(
         "hnswlib": "vecbench.indexes.hnswlib_index:HnswlibAdapter",
         "annoy": "vecbench.indexes.annoy_index:AnnoyAdapter",
         "scann": "vecbench.indexes.scann_index:ScannAdapter",
+        "pgvector": "vecbench.indexes.pgvector_index:PgvectorAdapter",
+        "chroma": "vecbench.indexes.chroma_index:ChromaAdapter",
     },
     base=IndexAdapter,
     plugins=True,
-    install={"faiss": "faiss-cpu", "usearch": "usearch"},
+    install={"faiss": "faiss-cpu", "usearch": "usearch", "psycopg": "vecbench[pgvector]", "chromadb": "vecbench[chroma]"},
 )
 
 

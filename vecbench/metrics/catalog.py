@@ -152,6 +152,31 @@ CATALOGUE: tuple[MetricInfo, ...] = (
         dtype="Int64",
         needs=("worker",),
     ),
+    # issue 13: what a database server adds beside each point (null for in-process adapters)
+    MetricInfo(
+        "load_s", "s", False, "remote adapters: wall time of the bulk insert, inside build_s",
+        kind=MetricKind.SPEED, needs=("build",),
+    ),
+    MetricInfo(
+        "index_build_s", "s", False, "remote adapters: wall time of the index build after loading, inside build_s",
+        kind=MetricKind.SPEED, needs=("build",),
+    ),
+    MetricInfo(
+        "roundtrip_ms", "ms", False, "remote adapters: median no-op round trip to the server, measured beside the point",
+        kind=MetricKind.SPEED, needs=("roundtrip_ns",),
+    ),
+    MetricInfo(
+        "server_ms_p50", "ms", False, "remote adapters: median server-side execution time of one query (EXPLAIN ANALYZE)",
+        kind=MetricKind.SPEED, needs=("server_ns",),
+    ),
+    MetricInfo(
+        "roundtrip_share", "fraction", False, "remote adapters: no-op round trip over median single-query latency",
+        kind=MetricKind.SPEED, needs=("roundtrip_ns", "latencies_ns"),
+    ),
+    MetricInfo(
+        "server_memory_bytes", "bytes", False, "remote adapters: the server processes' memory (PSS) after the point",
+        kind=MetricKind.COST, dtype="Int64", needs=("server",),
+    ),
     MetricInfo(
         "short_result_frac",
         "fraction",

@@ -1,0 +1,1 @@
+"""Database servers vecbench starts for a run (PostgreSQL with pgvector, Chroma) and stops again."""

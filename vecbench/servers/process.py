@@ -1,0 +1,121 @@
+"""Server processes tied to the process that started them, so none outlives a killed run.
+
+Each server is started with the Linux parent-death signal set to SIGKILL: when the process that
+started it dies in any way (a killed worker, a killed runner, a crash), the kernel kills the
+server too. The signal fires when the starting *thread* exits, so servers are started from the
+thread that owns them for their whole life (the main thread of a worker or of pytest). Where
+vecbench runs as root, servers that refuse root (PostgreSQL) run as the unprivileged ``nobody``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import pwd
+import signal
+import subprocess
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+PR_SET_PDEATHSIG = 1
+
+
+def unprivileged_ids() -> tuple[int, int] | None:
+    """(uid, gid) of ``nobody`` when running as root, else None (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid
+
+
+def _tie_to_parent(parent: int, ids: tuple[int, int] | None) -> Callable[[], None]:
+    def preexec() -> None:  # runs in the child between fork and exec
+        if ids is not None:
+            os.setgroups([])
+            os.setgid(ids[1])
+            os.setuid(ids[0])
+        # after the id change: changing credentials clears the parent-death signal
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was set
+            os._exit(1)
+
+    return preexec
+
+
+def start_tied(
+    argv: Sequence[str], log: Path, *, as_unprivileged: bool = False, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` with stdout and stderr to ``log``, killed by the kernel if we die."""
+    ids = unprivileged_ids() if as_unprivileged else None
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=_tie_to_parent(os.getpid(), ids),
+            close_fds=True,
+        )
+
+
+def stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
+    """Ask the server to stop with ``sig``; kill it if it has not exited after ``grace_s``."""
+    if proc.poll() is None:
+        try:
+            proc.send_signal(sig)
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+        except ProcessLookupError:
+            pass
+    else:
+        proc.wait()
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it, read from /proc (PostgreSQL forks one per connection)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_memory_bytes(pid: int) -> int | None:
+    """Proportional set size (PSS) summed over ``pid`` and its descendants: shared memory (PostgreSQL's
+    shared buffers) is split between the processes that map it, so the sum is not inflated."""
+    total, seen = 0, False
+    for member in descendants(pid):
+        try:
+            with open(f"/proc/{member}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        seen = True
+                        break
+        except OSError:
+            continue
+    return total if seen else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
