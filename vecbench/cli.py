@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from vecbench import __version__
 from vecbench.core.config import one_line
 from vecbench.errors import VecbenchError
 from vecbench.reports.escape import terminal_block
@@ -289,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vecbench", description="Benchmark vector-search indexes for recommender systems."
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"vecbench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
