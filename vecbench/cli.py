@@ -172,9 +172,16 @@ def _sinks(args: argparse.Namespace) -> tuple[Any, Any, list[Any]]:
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from vecbench.datasets import dataset_info, dataset_names
 
+    from vecbench.datasets.ann_benchmarks import ANN_FILES, local_path
+
     for name in dataset_names():
-        info = dataset_info(name)
-        print(f"{name:16s} {info.get('description', '')}")
+        if name not in ANN_FILES:
+            print(f"{name:28s} {dataset_info(name).get('description', '')}")
+    print("\nann-benchmarks HDF5 files (fetch with 'vecbench datasets fetch NAME'; looked for in $VECBENCH_DATA or ./data)")
+    for name, entry in ANN_FILES.items():
+        where = local_path(name)
+        mark = f"present: {where}" if where.is_file() else "not fetched"
+        print(f"{name:28s} {entry.dim:4d}-d {entry.metric.value:9s} {entry.n_train:>10,} x {entry.n_test:<6,}  [{mark}]")
     from vecbench.datasets.logs.registry import LOGS
 
     print("\ninteraction logs (a pipeline config's log:)")
@@ -191,9 +198,26 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets_fetch(args: argparse.Namespace) -> int:
-    from vecbench.datasets.logs.fetch import fetch
+    from vecbench.datasets.ann_benchmarks import ANN_FILES, data_dir
 
-    folder = fetch(args.name, args.dest, url=args.url, sha256=args.sha256)
+    if args.name in ANN_FILES:
+        from vecbench.datasets.ann_fetch import fetch_ann
+
+        got = fetch_ann(args.name, args.dest, url=args.url, sha256=args.sha256)
+        state = "downloaded and checked" if got.downloaded else "already present"
+        check = "matches the expected sha256" if got.pinned else "sha256 recorded beside it; pass --sha256 to pin one"
+        print(f"{args.name}: {got.path} ({state}; {check}: {got.sha256 or 'not recorded'})")
+        print(f"use it as: dataset: {{name: {args.name}}}  (or path: {got.path})")
+        return EXIT_OK
+    from vecbench.datasets.logs.fetch import ARCHIVES, fetch
+    from vecbench.errors import ConfigError, closest_hint
+
+    if args.name not in ARCHIVES:
+        raise ConfigError(
+            f"no download for '{args.name}'{closest_hint(args.name, [*ANN_FILES, *ARCHIVES])}; "
+            "'vecbench datasets list' names them"
+        )
+    folder = fetch(args.name, args.dest or data_dir(), url=args.url, sha256=args.sha256)
     print(f"{args.name}: {folder} (use it as the log's path)")
     return EXIT_OK
 
@@ -324,11 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("name", help="a registered dataset name")
     info.set_defaults(handler=cmd_datasets_info)
     fetch = dataset_commands.add_parser(
-        "fetch", help="download an interaction log's official archive (checksum verified)"
+        "fetch", help="download an ann-benchmarks HDF5 file or an interaction log's archive (checksum verified)"
     )
-    fetch.add_argument("name", help="movielens-100k or movielens-latest-small")
-    fetch.add_argument("--dest", default="data", help="folder to unpack into (default: ./data)")
-    fetch.add_argument("--url", help="another location of the same archive (any urllib URL, file:// too)")
+    fetch.add_argument(
+        "name", help="an ann-benchmarks set (see 'datasets list'), movielens-100k or movielens-latest-small"
+    )
+    fetch.add_argument("--dest", help="folder to place it in (default: $VECBENCH_DATA, else ./data)")
+    fetch.add_argument(
+        "--url", help="another location of the same file: any urllib URL (file:// too) or, for HDF5 files, a local path"
+    )
     fetch.add_argument("--sha256", help="the archive checksum to expect instead of the recorded one")
     fetch.set_defaults(handler=cmd_datasets_fetch)
 
