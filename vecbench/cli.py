@@ -456,6 +456,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="MLflow tracking store of mlflow:<run id> sources (default: $MLFLOW_TRACKING_URI)",
     )
     save.set_defaults(handler=cmd_baseline_save)
+
+    from vecbench.start_cli import add_start_commands  # issue 17: init, schema, completion
+
+    add_start_commands(commands)
     return parser
 
 
