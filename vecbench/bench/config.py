@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from vecbench.core.config import read_yaml, validation_message
+from vecbench.core.config import read_yaml, shown, validation_message
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
 from vecbench.reports.constraints import Constraints
 
 ParamGrid = dict[str, Any]
+# A grid, or (issue 17) a list of parameter sets taken as they are: paired values a grid cannot say.
+ParamSets = ParamGrid | list[ParamGrid]
 # A filter strategy: a name ("pre") or a name with parameters ({name: post, overfetch: fixed, factor: 1}).
 StrategySpec = str | dict[str, Any]
 
@@ -40,11 +42,25 @@ class IndexEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     adapter: str
-    build: ParamGrid = Field(default_factory=dict)
-    query: ParamGrid = Field(default_factory=dict)
+    build: ParamSets = Field(default_factory=dict)  # hook: issue 17 (was ParamGrid)
+    query: ParamSets = Field(default_factory=dict)  # hook: issue 17 (was ParamGrid)
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
+
+    @field_validator("build", "query", mode="before")  # hook: issue 17
+    @classmethod
+    def _some_sets(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("an empty list names no parameter set; give at least one {name: value} or leave it out")
+            for number, item in enumerate(value, 1):
+                if not isinstance(item, dict):
+                    raise ValueError(
+                        f"item {number} is {shown(item)}, not a mapping; a list here holds parameter sets "
+                        "such as [{leaves_to_search: 10, reorder_k: 50}, {leaves_to_search: 40, reorder_k: 200}]"
+                    )
+        return value
 
 
 class ExperimentConfig(BaseModel):

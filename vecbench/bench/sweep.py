@@ -19,8 +19,15 @@ from vecbench.indexes.base import resolve_params
 from vecbench.indexes.registry import get_adapter_class
 
 
-def expand_grid(grid: ParamGrid) -> list[dict[str, Any]]:
-    """Cartesian product of every list-valued entry; scalars stay fixed. ``{}`` gives one point."""
+def expand_grid(grid: ParamGrid | list[ParamGrid]) -> list[dict[str, Any]]:
+    """Cartesian product of every list-valued entry; scalars stay fixed. ``{}`` gives one point.
+
+    A list of mappings is a list of parameter sets, taken in order (each may itself be a grid):
+    ``[{leaves_to_search: 10, reorder_k: 50}, {leaves_to_search: 40, reorder_k: 200}]`` gives
+    exactly those pairs, which no Cartesian grid can say.
+    """
+    if isinstance(grid, list):
+        return [point for item in grid for point in expand_grid(item)]
     keys = list(grid)
     choices = [value if isinstance(value, list) else [value] for value in grid.values()]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices)]
