@@ -37,9 +37,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _out_dir(args, config.name)
     args.result_dir = out
     report, mlflow, sinks = _sinks(args)
+    from vecbench.reports.sinks import warn_line
+    from vecbench.reports.terminal import headline, written_params
+
+    written = written_params(config.model_dump(mode="json"))
     with _claimed(out, args.wait):
-        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks).run()
-    print(terminal_block(format_results(ResultStore(out).read())))
+        on_row = (lambda row: warn_line(headline(row, written))) if not args.no_progress else None  # issue 17
+        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks, on_row=on_row).run()
+    objective = config.constraints.objective
+    frame = ResultStore(out).read()
+    print(terminal_block(format_results(frame, out_dir=out, objective=objective, constraints=config.constraints)))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
@@ -171,17 +178,16 @@ def _sinks(args: argparse.Namespace) -> tuple[Any, Any, list[Any]]:
 
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from vecbench.datasets import dataset_info, dataset_names
-
     from vecbench.datasets.ann_benchmarks import ANN_FILES, local_path
 
     for name in dataset_names():
         if name not in ANN_FILES:
             print(f"{name:28s} {dataset_info(name).get('description', '')}")
     print("\nann-benchmarks HDF5 files (fetch with 'vecbench datasets fetch NAME'; looked for in $VECBENCH_DATA or ./data)")
-    for name, entry in ANN_FILES.items():
+    for name, ann in ANN_FILES.items():
         where = local_path(name)
         mark = f"present: {where}" if where.is_file() else "not fetched"
-        print(f"{name:28s} {entry.dim:4d}-d {entry.metric.value:9s} {entry.n_train:>10,} x {entry.n_test:<6,}  [{mark}]")
+        print(f"{name:28s} {ann.dim:4d}-d {ann.metric.value:9s} {ann.n_train:>10,} x {ann.n_test:<6,}  [{mark}]")
     from vecbench.datasets.logs.registry import LOGS
 
     print("\ninteraction logs (a pipeline config's log:)")
@@ -241,8 +247,11 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     from vecbench.reports.constraints import constraints_from
     from vecbench.reports.resultset import read_config
 
-    objective = constraints_from(read_config(store.out_dir)).objective
-    print(terminal_block(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective)))
+    constraints = constraints_from(read_config(store.out_dir))
+    shown = format_results(
+        store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=constraints.objective, constraints=constraints
+    )
+    print(terminal_block(shown))
     return EXIT_OK
 
 

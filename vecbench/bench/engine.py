@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from vecbench.bench.executor import Executor
 from vecbench.bench.messages import Built, Ended, Failed, Finished, Measured
 from vecbench.bench.worker import WorkerTask
+from vecbench.bench.worker_log import with_log_tail
 
 Outcome = Measured | str  # a point's measurement, or why it has none
 
@@ -40,6 +41,8 @@ def run_worker(
                 else message.reason if isinstance(message, Ended)
                 else "worker finished without reporting this point"
             )  # fmt: skip
+            if pending and not isinstance(message, Failed):
+                reason = with_log_tail(reason, task)  # hook: issue 17 -- a crash shows its last log lines
             for key in list(pending):
                 del pending[key]
                 yield key, reason

@@ -7,6 +7,7 @@ the result store right away, so killing the runner loses nothing already written
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from vecbench.indexes.registry import get_adapter_class
 from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import ResultSink, RunContext, SinkChain, warn_line
 from vecbench.reports.store import ResultStore
+from vecbench.reports.terminal import short_params, stage
 
 
 @dataclass(frozen=True)
@@ -89,14 +91,16 @@ class Runner:
     def run(self) -> RunSummary:
         started = time.monotonic()
         config = self.config
-        dataset = load_dataset(config.dataset)
+        with stage(f"loading dataset {config.dataset.label()}", self.progress):  # hook: issue 17
+            dataset = load_dataset(config.dataset)
         points, notes = sweep_points(config, dataset.fingerprint)
         for note in notes:
             warn_line(f"warning: {note}")
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.plan = plan_filters(config, dataset, points, cache_dir)  # validates filters before any build
-        truth = exact_ground_truth(dataset, config.k, cache_dir)
+        with stage(f"exact ground truth ({dataset.n_queries:,} queries x {dataset.n_base:,} items, k={config.k})", self.progress):  # hook: issue 17
+            truth = exact_ground_truth(dataset, config.k, cache_dir)
         check_same_experiment(self.store, config.name, str(config.dataset.label()), dataset.fingerprint)
 
         self.store.prepare()
@@ -123,7 +127,7 @@ class Runner:
         completed = False
         try:
             for point in todo:
-                bar.set_description(f"{point.label} {_short(point.build_params)}")
+                bar.set_description(_bar_label(point))
                 for row in self._run_build_point(point, dataset, truth, done, environment):
                     failed += row["status"] != "ok"
                     bar.update(1)
@@ -279,8 +283,8 @@ class Runner:
         return row
 
 
-def _short(params: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in params.items())
+def _bar_label(point: BuildPoint) -> str:  # hook: issue 17 -- the bar leaves out default values
+    return f"{point.label} {short_params(point.adapter, json.dumps(point.build_params))}".strip()
 
 
 def _config_yaml(config: ExperimentConfig) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from vecbench.bench.calibration import CalibrationKernel
 from vecbench.bench.messages import Built, Failed, Finished
 from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
+from vecbench.bench.worker_log import log_path, redirect_output
 from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line
 from vecbench.core.atomic import atomic_writer
 from vecbench.datasets import load_dataset
@@ -144,6 +145,7 @@ def run_task(task: WorkerTask, send: Any, wait_for_runner: Any) -> None:
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
+    redirect_output(log_path(task))  # hook: issue 17 -- library log lines to OUT/logs, not the terminal
     ignore_interrupts()
     die_with_parent()
     lead_own_group()
