@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from vecbench.errors import VecbenchError
 from vecbench.reports.constraints import Constraints, best_choices
 from vecbench.reports.frontier import ROBUST_SPEED, frontier, speed_column, speed_title
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
-from vecbench.errors import VecbenchError
 from vecbench.reports.terminal import (
     Column,
     configuration,
