@@ -15,6 +15,7 @@ from vecbench.reports.frontier import ROBUST_SPEED, frontier, speed_column, spee
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
 from vecbench.reports.terminal import (
     Column,
+    Row,
     configuration,
     human,
     mib,
@@ -119,7 +120,7 @@ def _columns(
     shown: pd.DataFrame, filtered: bool, pareto: bool, varying: Mapping[str, frozenset[str]]
 ) -> list[Column]:
     """The terminal table's columns: one configuration label, then the figures in short form."""
-    def number(column: str, fmt: Callable[[Any], str] = human) -> Callable[[Mapping[str, Any]], str]:
+    def number(column: str, fmt: Callable[[Any], str] = human) -> Callable[[Row], str]:
         return lambda row: fmt(row.get(column))
 
     columns = [Column("configuration", lambda row: configuration(row, varying), numeric=False)]

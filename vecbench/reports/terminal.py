@@ -26,6 +26,7 @@ from vecbench.reports.escape import terminal_text
 
 MIB = 2**20
 DEFAULT_WIDTH = 120
+Row = Mapping[Any, Any] | pd.Series  # a result row: a record dict or a DataFrame row
 
 
 def human(value: Any) -> str:
@@ -69,7 +70,7 @@ def short_params(adapter: str, text: Any, varying: frozenset[str] = frozenset())
     return " ".join(f"{key}={value}" for key, value in kept.items())
 
 
-def varying_params(rows: Sequence[Mapping[str, Any]]) -> dict[str, frozenset[str]]:
+def varying_params(rows: Sequence[Row]) -> dict[str, frozenset[str]]:
     """Per adapter, the parameters whose value differs between its rows."""
     seen: dict[str, dict[str, set[str]]] = {}
     for row in rows:
@@ -104,7 +105,7 @@ def shown_params(*tables: Mapping[str, frozenset[str]]) -> dict[str, frozenset[s
     return merged
 
 
-def configuration(row: Mapping[str, Any], varying: Mapping[str, frozenset[str]] | None = None) -> str:
+def configuration(row: Row, varying: Mapping[str, frozenset[str]] | None = None) -> str:
     """'hnswlib M=16 | ef=80': the label (or adapter), then what was set at build | at query time."""
     adapter = str(row.get("adapter"))
     label = row.get("label")
@@ -119,7 +120,7 @@ def configuration(row: Mapping[str, Any], varying: Mapping[str, frozenset[str]] 
 @dataclass(frozen=True)
 class Column:
     header: str
-    value: Callable[[Mapping[str, Any]], str]
+    value: Callable[[Row], str]
     numeric: bool = True
 
 
@@ -131,7 +132,7 @@ MIN_LABEL = 18  # the folding label column never gets narrower than this
 
 
 def render(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], title: str | None = None, droppable: Sequence[str] = ()
+    rows: Sequence[Row], columns: Sequence[Column], title: str | None = None, droppable: Sequence[str] = ()
 ) -> str:
     """A table no wider than the terminal: text columns fold, numbers never do; where even that
     cannot fit, the ``droppable`` columns go first (in their order)."""
@@ -164,7 +165,7 @@ def render(
     return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").split("\n"))
 
 
-def headline(row: Mapping[str, Any], written: Mapping[str, frozenset[str]] | None = None) -> str:
+def headline(row: Row, written: Mapping[str, frozenset[str]] | None = None) -> str:
     """One finished point in one line, as the progress bar passes it."""
     name = configuration(row, written)
     if row.get("status") != "ok":
