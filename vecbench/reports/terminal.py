@@ -25,7 +25,7 @@ from rich.table import Table
 from vecbench.reports.escape import terminal_text
 
 MIB = 2**20
-DEFAULT_WIDTH = 120
+DEFAULT_WIDTH = 200  # not a terminal (a pipe, a CI log): nothing wraps there
 Row = Mapping[Any, Any] | pd.Series  # a result row: a record dict or a DataFrame row
 
 
@@ -148,12 +148,13 @@ def render(
             del columns[at], widths[at]
             for row_cells in cells:
                 del row_cells[at]
+    crowded = needed() > width()  # still too wide: figures wrap too, rather than labels vanish
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
     for column in columns:
         table.add_column(
             column.header,
             justify="right" if column.numeric else "left",
-            no_wrap=column.numeric,
+            no_wrap=column.numeric and not crowded,
             overflow="fold",
             ratio=None if column.numeric else 1,
             min_width=None if column.numeric else MIN_LABEL,
