@@ -82,3 +82,13 @@ def test_run_refuses_what_is_not_a_config(tmp_path: Path) -> None:
         vecbench.run(42, out=tmp_path / "x")  # type: ignore[arg-type]
     with pytest.raises(VecbenchError, match=r"indexes"):
         vecbench.run({"name": "x", "dataset": {"name": "synthetic"}}, out=tmp_path / "y")
+
+
+@pytest.mark.slow  # a pipeline run: about 30 s on 2 cores
+def test_run_a_pipeline_dict(tmp_path: Path) -> None:
+    from tests.reports.conftest import PIPELINE
+
+    frame = vecbench.run(PIPELINE, out=tmp_path / "p")
+    assert not frame.empty and "nprobe" in frame.columns and (tmp_path / "p" / "report.html").is_file()
+    again = vecbench.run(PIPELINE, out=tmp_path / "p")  # resumes: nothing measured twice
+    assert len(again) == len(frame)
