@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from vecbench import __version__
 from vecbench.core.config import one_line
 from vecbench.errors import VecbenchError
 from vecbench.reports.escape import terminal_block
@@ -44,10 +45,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _out_dir(args, config.name)
     args.result_dir = out
     report, mlflow, sinks = _sinks(args)
+    from vecbench.reports.sinks import warn_line
+    from vecbench.reports.terminal import headline, written_params
+
+    written = written_params(config.model_dump(mode="json"))
     spec = with_overrides(config.executor, args.executor, args.address)  # hook: issue 15
     with _claimed(out, args.wait), opened_executor(spec) as executor:
-        summary = Runner(config, out, progress=not args.no_progress, sinks=sinks, executor=executor).run()
-    print(terminal_block(format_results(ResultStore(out).read())))
+        on_row = (lambda row: warn_line(headline(row, written))) if not args.no_progress else None  # issue 17
+        summary = Runner(
+            config, out, progress=not args.no_progress, sinks=sinks, on_row=on_row, executor=executor
+        ).run()
+    objective = config.constraints.objective
+    frame = ResultStore(out).read()
+    print(terminal_block(format_results(frame, out_dir=out, objective=objective, constraints=config.constraints)))
     print(
         f"\n{summary.points_run} point(s) run, {summary.points_skipped} already done, "
         f"{summary.points_failed} failed, in {summary.wall_s:.1f} s. Results: {out / 'results.parquet'}"
@@ -179,10 +189,16 @@ def _sinks(args: argparse.Namespace) -> tuple[Any, Any, list[Any]]:
 
 def cmd_datasets_list(args: argparse.Namespace) -> int:
     from vecbench.datasets import dataset_info, dataset_names
+    from vecbench.datasets.ann_benchmarks import ANN_FILES, local_path
 
     for name in dataset_names():
-        info = dataset_info(name)
-        print(f"{name:16s} {info.get('description', '')}")
+        if name not in ANN_FILES:
+            print(f"{name:28s} {dataset_info(name).get('description', '')}")
+    print("\nann-benchmarks HDF5 files (fetch with 'vecbench datasets fetch NAME'; looked for in $VECBENCH_DATA or ./data)")
+    for name, ann in ANN_FILES.items():
+        where = local_path(name)
+        mark = f"present: {where}" if where.is_file() else "not fetched"
+        print(f"{name:28s} {ann.dim:4d}-d {ann.metric.value:9s} {ann.n_train:>10,} x {ann.n_test:<6,}  [{mark}]")
     from vecbench.datasets.logs.registry import LOGS
 
     print("\ninteraction logs (a pipeline config's log:)")
@@ -199,9 +215,26 @@ def cmd_datasets_info(args: argparse.Namespace) -> int:
 
 
 def cmd_datasets_fetch(args: argparse.Namespace) -> int:
-    from vecbench.datasets.logs.fetch import fetch
+    from vecbench.datasets.ann_benchmarks import ANN_FILES, data_dir
 
-    folder = fetch(args.name, args.dest, url=args.url, sha256=args.sha256)
+    if args.name in ANN_FILES:
+        from vecbench.datasets.ann_fetch import fetch_ann
+
+        got = fetch_ann(args.name, args.dest, url=args.url, sha256=args.sha256)
+        state = "downloaded and checked" if got.downloaded else "already present"
+        check = "matches the expected sha256" if got.pinned else "sha256 recorded beside it; pass --sha256 to pin one"
+        print(f"{args.name}: {got.path} ({state}; {check}: {got.sha256 or 'not recorded'})")
+        print(f"use it as: dataset: {{name: {args.name}}}  (or path: {got.path})")
+        return EXIT_OK
+    from vecbench.datasets.logs.fetch import ARCHIVES, fetch
+    from vecbench.errors import ConfigError, closest_hint
+
+    if args.name not in ARCHIVES:
+        raise ConfigError(
+            f"no download for '{args.name}'{closest_hint(args.name, [*ANN_FILES, *ARCHIVES])}; "
+            "'vecbench datasets list' names them"
+        )
+    folder = fetch(args.name, args.dest or data_dir(), url=args.url, sha256=args.sha256)
     print(f"{args.name}: {folder} (use it as the log's path)")
     return EXIT_OK
 
@@ -225,8 +258,11 @@ def cmd_results_show(args: argparse.Namespace) -> int:
     from vecbench.reports.constraints import constraints_from
     from vecbench.reports.resultset import read_config
 
-    objective = constraints_from(read_config(store.out_dir)).objective
-    print(terminal_block(format_results(store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=objective)))
+    constraints = constraints_from(read_config(store.out_dir))
+    shown = format_results(
+        store.read(), pareto=args.pareto, out_dir=store.out_dir, objective=constraints.objective, constraints=constraints
+    )
+    print(terminal_block(shown))
     return EXIT_OK
 
 
@@ -303,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="vecbench", description="Benchmark vector-search indexes for recommender systems."
     )
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"vecbench {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
@@ -348,11 +385,15 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("name", help="a registered dataset name")
     info.set_defaults(handler=cmd_datasets_info)
     fetch = dataset_commands.add_parser(
-        "fetch", help="download an interaction log's official archive (checksum verified)"
+        "fetch", help="download an ann-benchmarks HDF5 file or an interaction log's archive (checksum verified)"
     )
-    fetch.add_argument("name", help="movielens-100k or movielens-latest-small")
-    fetch.add_argument("--dest", default="data", help="folder to unpack into (default: ./data)")
-    fetch.add_argument("--url", help="another location of the same archive (any urllib URL, file:// too)")
+    fetch.add_argument(
+        "name", help="an ann-benchmarks set (see 'datasets list'), movielens-100k or movielens-latest-small"
+    )
+    fetch.add_argument("--dest", help="folder to place it in (default: $VECBENCH_DATA, else ./data)")
+    fetch.add_argument(
+        "--url", help="another location of the same file: any urllib URL (file:// too) or, for HDF5 files, a local path"
+    )
     fetch.add_argument("--sha256", help="the archive checksum to expect instead of the recorded one")
     fetch.set_defaults(handler=cmd_datasets_fetch)
 
@@ -463,6 +504,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vecbench.serve.command import add_parser as add_serve  # hook: issue 12
 
     add_serve(commands)
+    from vecbench.start_cli import add_start_commands  # issue 17: init, schema, completion
+
+    add_start_commands(commands)
     return parser
 
 

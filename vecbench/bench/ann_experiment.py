@@ -38,6 +38,7 @@ from vecbench.load.records import load_base_row, load_metrics
 from vecbench.load.workload import LoadQueries
 from vecbench.reports.sinks import RunContext, warn_line
 from vecbench.reports.store import ResultStore
+from vecbench.reports.terminal import stage
 
 
 def validate(config: ExperimentConfig, dataset: Dataset, points: list[BuildPoint]) -> None:
@@ -62,9 +63,10 @@ class AnnExperiment:
     independent_tasks = True
     scope: Scope = "index"
 
-    def __init__(self, config: ExperimentConfig, store: ResultStore) -> None:
+    def __init__(self, config: ExperimentConfig, store: ResultStore, progress: bool = False) -> None:
         self.config = config
         self.store = store
+        self.progress = progress  # lines around the silent steps (loading, ground truth)
         self.filters = FilterPlan()
 
     # ---- before anything runs -------------------------------------------------------------
@@ -72,7 +74,8 @@ class AnnExperiment:
         """Load the dataset, expand and check every point, plan the filters and ground truth;
         nothing is written (a recovery plans the same way to rebuild rows from raw/)."""
         config = self.config
-        self.datasets = sized_datasets(config)  # hook: issue 14 -- one per size, largest last
+        with stage(f"loading dataset {config.dataset.label()}", self.progress):
+            self.datasets = sized_datasets(config)  # hook: issue 14 -- one per size, largest last
         self.dataset = dataset = self.datasets[-1]
         points, notes = sweep_points(config, dataset.fingerprint)
         for note in notes:
@@ -80,9 +83,11 @@ class AnnExperiment:
         validate(config, dataset, points)
         cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
         self.filters = plan_filters(config, dataset, points, cache_dir)  # checked before any build
-        self.truth: GroundTruth = exact_ground_truth(
-            dataset, config.k, cache_dir, backend=config.ground_truth.backend
-        )  # hook: issue 15
+        shape = f"{dataset.n_queries:,} queries x {dataset.n_base:,} items, k={config.k}"
+        with stage(f"exact ground truth ({shape})", self.progress):
+            self.truth: GroundTruth = exact_ground_truth(
+                dataset, config.k, cache_dir, backend=config.ground_truth.backend
+            )  # hook: issue 15
         self.label = str(config.dataset.label())
         # hook: issue 14 -- every build point at every size, each with its size's data and truth
         work = sized_points(config, self.datasets, points, self.truth, cache_dir, expand_sweep)

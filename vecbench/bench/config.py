@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from vecbench.bench.executor_spec import ExecutorSpec
-from vecbench.core.config import read_yaml, validation_message
+from vecbench.core.config import read_yaml, shown, validation_message
 from vecbench.datasets.exact_backends import GroundTruthSpec
 from vecbench.datasets.spec import DatasetSpec
 from vecbench.errors import ConfigError
@@ -18,6 +18,8 @@ from vecbench.servers.address import server_address_into_build
 from vecbench.streaming.spec import PolicySpec, RunbookSpec  # hook: issue 11
 
 ParamGrid = dict[str, Any]
+# A grid, or (issue 17) a list of parameter sets taken as they are: paired values a grid cannot say.
+ParamSets = ParamGrid | list[ParamGrid]
 # A filter strategy: a name ("pre") or a name with parameters ({name: post, overfetch: fixed, factor: 1}).
 StrategySpec = str | dict[str, Any]
 
@@ -45,8 +47,8 @@ class IndexEntry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     adapter: str
-    build: ParamGrid = Field(default_factory=dict)
-    query: ParamGrid = Field(default_factory=dict)
+    build: ParamSets = Field(default_factory=dict)  # hook: issue 17 (was ParamGrid)
+    query: ParamSets = Field(default_factory=dict)  # hook: issue 17 (was ParamGrid)
     timeout_s: float | None = Field(default=None, gt=0)
     label: str | None = None
     strategies: list[StrategySpec] | None = None  # filter strategies for this index (default: the config's)
@@ -55,6 +57,20 @@ class IndexEntry(BaseModel):
 
     # hook: issue 13: a database server's address on the entry becomes the adapter's build parameter
     _server_address = model_validator(mode="before")(server_address_into_build)
+
+    @field_validator("build", "query", mode="before")  # hook: issue 17
+    @classmethod
+    def _some_sets(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            if not value:
+                raise ValueError("an empty list names no parameter set; give at least one {name: value} or leave it out")
+            for number, item in enumerate(value, 1):
+                if not isinstance(item, dict):
+                    raise ValueError(
+                        f"item {number} is {shown(item)}, not a mapping; a list here holds parameter sets "
+                        "such as [{leaves_to_search: 10, reorder_k: 50}, {leaves_to_search: 40, reorder_k: 200}]"
+                    )
+        return value
 
 
 class ExperimentConfig(BaseModel):

@@ -28,6 +28,7 @@ from vecbench.bench.executor import Executor
 from vecbench.bench.messages import Built, Ended, EngineMessage, Failed, Finished, Measured
 from vecbench.bench.plan import BuildTask
 from vecbench.bench.worker import WorkerTask
+from vecbench.bench.worker_log import with_log_tail
 from vecbench.reports.sinks import RunContext, SinkChain
 
 Outcome = Measured | str  # a point's measurement, or why it has none
@@ -48,16 +49,16 @@ def run_worker(
     # Closed here, not by the garbage collector: a Ctrl-C while the worker winds down must reach
     # the engine (an exception in a collected generator's clean-up is printed and dropped).
     with contextlib.closing(executor.run(task, timeout_s)) as messages:
-        yield from _outcomes(messages, pending, task.raw_dir, on_built)
+        yield from _outcomes(messages, pending, task, on_built)
 
 
 def _outcomes(
-    messages: Iterator[EngineMessage], pending: dict[str, None], raw_dir: str, on_built: Callable[[Built], None]
+    messages: Iterator[EngineMessage], pending: dict[str, None], task: WorkerTask, on_built: Callable[[Built], None]
 ) -> Iterator[tuple[str, Outcome]]:
     for message in messages:
         if isinstance(message, Failed) and message.disk_errno is not None:
             # The disk holding the results is full: every later point would fail the same way.
-            raise OSError(message.disk_errno, os.strerror(message.disk_errno), str(Path(raw_dir) / "-"))
+            raise OSError(message.disk_errno, os.strerror(message.disk_errno), str(Path(task.raw_dir) / "-"))
         if isinstance(message, Built):
             on_built(message)
         elif isinstance(message, Measured) and message.key in pending:
@@ -72,6 +73,8 @@ def _outcomes(
                 else message.reason if isinstance(message, Ended)
                 else "worker finished without reporting this point"
             )  # fmt: skip
+            if pending and not isinstance(message, Failed):
+                reason = with_log_tail(reason, task)  # hook: issue 17 -- a crash shows its last log lines
             for key in list(pending):
                 del pending[key]
                 yield key, reason

@@ -26,6 +26,17 @@ from vecbench.pipeline.users import UserSpec
 PIPELINE_KIND = "pipeline"
 
 
+def _or_bare(schema: dict[str, Any], bare: dict[str, Any]) -> None:
+    """JSON schema of a list field whose before-validator also takes one bare value."""
+    listed = {k: schema.pop(k) for k in list(schema) if k not in ("title", "description", "default")}
+    schema["anyOf"] = [bare, listed]
+
+
+def _bare_items(schema: dict[str, Any], bare: dict[str, Any]) -> None:
+    """JSON schema of a list whose items may also be a bare value (a name for ``{kind: NAME}``)."""
+    schema["items"] = {"anyOf": [bare, schema["items"]]}
+
+
 class RetrievalSpec(BaseModel):
     """Indexes to compare (exact is always added as the reference), the candidate counts, and what
     stage 1 may return: unseen items (``exclude_seen``) passing ``filter``, an attribute filter in
@@ -41,7 +52,10 @@ class RetrievalSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    k_candidates: list[int] = Field(default=[200], min_length=1)
+    # hook: issue 17 -- the schema says what _listify accepts (one number or a list)
+    k_candidates: list[int] = Field(
+        default=[200], min_length=1, json_schema_extra=lambda s: _or_bare(s, {"type": "integer"})
+    )
     indexes: list[IndexEntry] = Field(default_factory=list)
     exclude_seen: bool = True
     filter: dict[str, Any] | None = None
@@ -106,6 +120,7 @@ class PipelineConfig(BaseModel):
     baselines: list[BaselineSpec] = Field(
         default_factory=lambda: [BaselineSpec(kind="popularity")],
         description="popularity, recent_popularity, itemknn, ease: a name or {kind: NAME, ...}",
+        json_schema_extra=lambda s: _bare_items(s, {"type": "string"}),  # hook: issue 17 (_baseline_names)
     )
     evaluation: EvaluationSpec = EvaluationSpec()
     drift: DriftSpec | None = DriftSpec()

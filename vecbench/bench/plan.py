@@ -8,6 +8,7 @@ how its outcomes become rows is the experiment's business (``ann_experiment``,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -15,6 +16,7 @@ from typing import Generic, TypeVar
 from vecbench.bench.filter_plan import FilteredPoint, FilterPlan
 from vecbench.bench.sweep import BuildPoint, QueryPoint
 from vecbench.load.plan import LoadQueryPoint
+from vecbench.reports.terminal import short_params
 
 P = TypeVar("P")
 
@@ -57,7 +59,7 @@ def ann_tasks(
         measured: list[AnnPoint] = [*point.query_points, *filters.points_for(point), *loads(point)]
         tasks.append(
             BuildTask(
-                label=point.label,
+                label=f"{point.label} {short_params(point.adapter, json.dumps(point.build_params))}".strip(),
                 points=tuple((q.key, q) for q in measured),
                 timeout_s=point.timeout_s,
                 build=point,

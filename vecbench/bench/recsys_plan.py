@@ -22,11 +22,12 @@ from vecbench.bench.messages import Built, Measured
 from vecbench.bench.pipeline_config import PipelineConfig
 from vecbench.bench.sweep import canonical_json, expand_grid
 from vecbench.bench.worker import exception_line
+from vecbench.core.params import key_params
 from vecbench.datasets.attributes import Attributes
 from vecbench.filters.strategies.base import CheckTarget
 from vecbench.filters.strategies.registry import make_strategy
 from vecbench.indexes.base import Metric, resolve_params
-from vecbench.indexes.registry import get_adapter_class
+from vecbench.indexes.registry import adapter_names, get_adapter_class
 
 DEFAULT_TIMEOUT_S = 1800.0  # per build point, in its worker (an index entry's timeout_s overrides)
 
@@ -177,7 +178,8 @@ def failure_reason(exc: Exception) -> str:
 
 
 def _label(point: IndexPoint, query: dict[str, Any], strategy: str) -> str:
-    params = {**point.build_params, **query}
+    build, query = _keyed(point.adapter, point.build_params, query)
+    params = {**build, **query}
     shown = " ".join(f"{k}={v}" for k, v in params.items() if k not in ("seed", "build_threads"))
     return f"{point.label} {shown} {strategy}".replace("  ", " ").strip()
 
@@ -199,8 +201,17 @@ class RunKeys:
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
 
     def of(self, identity: Identity, k: int | None) -> str:
-        return self.key(identity.key_label or identity.label, identity.build, identity.query, k,
-                        identity.strategy_spec)  # fmt: skip
+        build, query = _keyed(identity.adapter, identity.build, identity.query)
+        return self.key(identity.key_label or identity.label, build, query, k, identity.strategy_spec)
+
+
+def _keyed(adapter: str, build: dict[str, Any], query: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parameters keys and labels show: an adapter's, less those added at their default
+    after keys were published (``ParamSpec.keyed_only_if_set``); a baseline's as they are."""
+    if adapter not in adapter_names():
+        return build, query
+    cls = get_adapter_class(adapter)
+    return key_params(cls.build_param_specs, build), key_params(cls.query_param_specs, query)
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ class Runner:
         self.executor = executor or LocalExecutor()
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
-        self.engine = Engine(AnnExperiment(config, self.store), self.executor, self.sinks, progress, on_row)
+        self.engine = Engine(AnnExperiment(config, self.store, progress), self.executor, self.sinks, progress, on_row)
 
     def run(self) -> RunSummary:
         if self.config.runbook is not None:  # hook: issue 11 (a streaming experiment)

@@ -15,12 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from vecbench.bench.config import ExperimentConfig, ParamGrid
+from vecbench.core.params import key_params
 from vecbench.indexes.base import resolve_params
 from vecbench.indexes.registry import get_adapter_class
 
 
-def expand_grid(grid: ParamGrid) -> list[dict[str, Any]]:
-    """Cartesian product of every list-valued entry; scalars stay fixed. ``{}`` gives one point."""
+def expand_grid(grid: ParamGrid | list[ParamGrid]) -> list[dict[str, Any]]:
+    """Cartesian product of every list-valued entry; scalars stay fixed. ``{}`` gives one point.
+
+    A list of mappings is a list of parameter sets, taken in order (each may itself be a grid):
+    ``[{leaves_to_search: 10, reorder_k: 50}, {leaves_to_search: 40, reorder_k: 200}]`` gives
+    exactly those pairs, which no Cartesian grid can say.
+    """
+    if isinstance(grid, list):
+        return [point for item in grid for point in expand_grid(item)]
     keys = list(grid)
     choices = [value if isinstance(value, list) else [value] for value in grid.values()]
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*choices)]
@@ -70,9 +78,10 @@ def sweep_points(config: ExperimentConfig, fingerprint: str) -> tuple[list[Build
         cls = get_adapter_class(entry.adapter)
         for build in expand_grid(entry.build):
             build_params = resolve_params(entry.adapter, cls.build_param_specs, build)
-            build_key = _digest(fingerprint, str(config.k), entry.adapter, canonical_json(build_params))
+            keyed = key_params(cls.build_param_specs, build_params)
+            build_key = _digest(fingerprint, str(config.k), entry.adapter, canonical_json(keyed))
             queries = tuple(
-                QueryPoint(params, _digest(build_key, canonical_json(params)))
+                QueryPoint(params, _digest(build_key, canonical_json(key_params(cls.query_param_specs, params))))
                 for params in (
                     resolve_params(entry.adapter, cls.query_param_specs, q) for q in expand_grid(entry.query)
                 )

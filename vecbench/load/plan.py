@@ -12,7 +12,7 @@ from typing import Any
 
 from vecbench.bench.config import ExperimentConfig
 from vecbench.bench.sweep import BuildPoint, _digest, canonical_json, expand_grid
-from vecbench.core.params import resolve_params
+from vecbench.core.params import key_params, resolve_params
 from vecbench.indexes.registry import get_adapter_class
 from vecbench.load.spec import LoadPoint, load_specs
 
@@ -35,7 +35,7 @@ def load_points(config: ExperimentConfig, point: BuildPoint) -> list[LoadQueryPo
         cls = get_adapter_class(entry.adapter)
         for grid_point in expand_grid(entry.query):
             params = resolve_params(entry.adapter, cls.query_param_specs, grid_point)
-            query_key = _digest(point.key, canonical_json(params))
+            query_key = _digest(point.key, canonical_json(key_params(cls.query_param_specs, params)))
             for spec in specs:
                 for load in spec.points():
                     key = _digest(query_key, "load", canonical_json(load.identity()))

@@ -101,7 +101,7 @@ class MlflowSink(ResultSink):
             if completed:
                 # Catch up on anything not logged live (earlier runs of a resumed result set),
                 # then attach the config, result file, report and plots.
-                upload(self.target, load_result_set(self.out_dir), self.made)
+                upload(self.target, load_result_set(self.out_dir), self.made, say=warn_line)
                 self.done = True
             else:
                 self.target.close("KILLED")

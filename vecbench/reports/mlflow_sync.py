@@ -380,16 +380,50 @@ def summary_metrics(rs: ResultSet) -> dict[str, float]:
     return summary
 
 
-def upload(target: MlflowTarget, rs: ResultSet, made: Mapping[str, FolderMaker] | None = None) -> SyncCounts:
-    """Every row (idempotently), the artifacts (and ``made`` folders), then the parent marked finished."""
+def upload(
+    target: MlflowTarget,
+    rs: ResultSet,
+    made: Mapping[str, FolderMaker] | None = None,
+    say: Callable[[str], None] | None = None,
+) -> SyncCounts:
+    """Every row (idempotently), the artifacts (and ``made`` folders), then the parent marked finished.
+
+    ``say`` hears a line when the upload starts, every few seconds while runs go up, and at the
+    end: a large result set takes tens of seconds, which must not look like a hang."""
+    progress = UploadProgress(len(rs.frame), say)
     for _, row in rs.frame.iterrows():
         target.log_point({str(key): value for key, value in row.items()})
+        progress.step()
     for run in pipeline_point_runs(rs.pipeline, target.result_set, target.parent_run_id):
         target.log_run(run)
+        progress.step()
+    progress.note("attaching the result files and the report")
     target.log_artifacts(rs.out_dir, ARTIFACT_FILES, ARTIFACT_FOLDERS)
     target.log_made_folders(rs.out_dir, made or {})
     target.close("FINISHED", summary_metrics(rs))
+    progress.note(f"done in {time.monotonic() - progress.started:.1f} s")
     return target.counts
+
+
+class UploadProgress:
+    """Progress lines of an upload, at most one every ``EVERY_S`` seconds."""
+
+    EVERY_S = 3.0
+
+    def __init__(self, points: int, say: Callable[[str], None] | None) -> None:
+        self.say, self.done = say, 0
+        self.started = self.last = time.monotonic()
+        self.note(f"uploading {points} point run(s) and the artifacts" if points else "uploading the runs and artifacts")
+
+    def step(self) -> None:
+        self.done += 1
+        if self.say is not None and time.monotonic() - self.last >= self.EVERY_S:
+            self.last = time.monotonic()
+            self.note(f"{self.done} run(s) logged, {self.last - self.started:.0f} s")
+
+    def note(self, text: str) -> None:
+        if self.say is not None:
+            self.say(f"MLflow: {text}")
 
 
 def sync_result_set(

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from vecbench.reports.terminal import Column, render
+
 
 def _fmt_delta(row: Mapping[Any, Any]) -> str:
     if pd.isna(row.get("delta")):
@@ -23,6 +25,28 @@ def _fmt_p(row: Mapping[Any, Any]) -> str:
     if p is None or pd.isna(p):
         return ""
     return f", p {p:.3g}" + ("" if adjusted is None or pd.isna(adjusted) else f" (adjusted {adjusted:.3g})")
+
+
+def _columns(records: list[dict[str, Any]]) -> list[Column]:
+    """The table's columns in terminal form: the configuration folds, figures keep 4 decimals."""
+
+    def cell(key: str) -> Any:
+        def show(row: Any) -> str:
+            value = row.get(key)
+            if isinstance(value, str):
+                return value
+            return "-" if value is None or pd.isna(value) else f"{float(value):.4f}"
+
+        return show
+
+    keys = list(records[0]) if records else []
+    headers = {"cand_recall": "cand recall", "retr_p50_ms": "retr p50 ms"}
+    return [
+        Column(headers.get(key, key), cell(key), numeric=key != "retrieval")
+        if key != "k"
+        else Column("k", lambda row: str(row.get("k")))
+        for key in keys
+    ]
 
 
 def format_pipeline(frame: pd.DataFrame) -> str:
@@ -69,7 +93,7 @@ def format_pipeline(frame: pd.DataFrame) -> str:
         first_row = ok.iloc[0]
         named = "" if first_row["filter_name"] == first_row["filter"] else f" ({first_row['filter_name']})"
         lines.append(f"stage-1 filter: {first_row['filter']}{named}; pass-rate {first_row['pass_rate']:.4f}")
-    lines.append(pd.DataFrame(records).to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    lines.append(render(records, _columns(records), droppable=("short", "retr p50 ms", "worst cohort", "cand recall")))
     lines.append(
         "Δ: value - exact retrieval (same k), paired bootstrap interval over users; * significant: "
         "randomisation-test p corrected across the run's configurations (p_adjusted) below alpha. "

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
+from vecbench.errors import VecbenchError
+from vecbench.reports.constraints import Constraints, best_choices
 from vecbench.reports.frontier import ROBUST_SPEED, frontier, speed_column, speed_title
 from vecbench.reports.noise import ONE_REPEAT_WARNING, single_repeat
+from vecbench.reports.terminal import (
+    Column,
+    Row,
+    configuration,
+    human,
+    mib,
+    render,
+    shown_params,
+    varying_params,
+    written_params,
+)
 
 TABLE_COLUMNS = [
     "adapter",
@@ -48,8 +63,7 @@ def _pareto_notes(frame: pd.DataFrame, shown: pd.DataFrame, speed: str) -> list[
     off = ok[~ok.index.isin(shown.index)]
     for _, row in off.iterrows():
         lines.append(
-            f"  off the frontier: {row['adapter']} {_compact_params(row['build_params'])} | "
-            f"{_compact_params(row['query_params'])} (recall {float(row['recall']):.4g}, "
+            f"  off the frontier: {configuration(row)} (recall {float(row['recall']):.4g}, "
             f"{speed_title(speed)} {float(row[speed]):.4g}): another {row['adapter']} point has higher "
             "recall and is faster beyond the noise"
         )
@@ -63,7 +77,11 @@ FILTER_COLUMNS = ["filter", "pass_rate", "strategy", "short_result_frac"]
 
 
 def format_results(
-    frame: pd.DataFrame, pareto: bool = False, out_dir: Path | None = None, objective: str = ROBUST_SPEED
+    frame: pd.DataFrame,
+    pareto: bool = False,
+    out_dir: Path | None = None,
+    objective: str = ROBUST_SPEED,
+    constraints: Constraints | None = None,
 ) -> str:
     """The table ``vecbench results show`` and ``vecbench run`` print; with ``pareto``, each
     adapter's frontier by the objective's speed figure (``out_dir`` holds the raw samples)."""
@@ -83,29 +101,92 @@ def format_results(
     shown = (
         pareto_frontier(frame, speed, out_dir) if pareto else frame.sort_values(order, na_position="first")
     )
-    columns = [*TABLE_COLUMNS, "frontier"] if pareto else TABLE_COLUMNS
-    if filtered:
-        at = TABLE_COLUMNS.index("query_params") + 1
-        columns = [*TABLE_COLUMNS[:at], *FILTER_COLUMNS, *TABLE_COLUMNS[at:]]
-    table = shown[[c for c in columns if c in shown]].copy()
-    for column in ("build_params", "query_params"):
-        table[column] = table[column].map(_compact_params)
-    for column in ("filter", "strategy"):
-        if column in table:
-            table[column] = table[column].fillna("-")
-    table["index_MB"] = table.pop("index_bytes").astype("Float64") / 1e6
-    lines = [table.to_string(index=False, float_format=lambda v: f"{v:.4g}", na_rep="-")]
+    records = shown.to_dict("records")
+    varying = shown_params(varying_params(records), written_params(_stored_config(out_dir)))
+    lines = [render(records, _columns(shown, filtered, pareto, varying), droppable=DROPPABLE)]
     if pareto:
         lines += _pareto_notes(frame, shown, speed)
     failed = frame[frame["status"] != "ok"]
     if not failed.empty and not pareto:
         lines.append(f"\n{len(failed)} failed point(s):")
         for _, row in failed.iterrows():
-            lines.append(f"  {row['adapter']} {row['build_params']} {row['query_params']}: {row['error']}")
+            lines.append(f"  {configuration(row)}: {row['error']}")
+    if constraints is not None:
+        lines.append(best_line(frame, constraints, out_dir))
     return "\n".join(lines) + load_text
+
+
+# What a narrow terminal loses first: the figures the report and results.parquet still hold.
+DROPPABLE = ("p50 ms", "build s", "pass", "p99 ms", "index MiB")
+
+
+def _columns(
+    shown: pd.DataFrame, filtered: bool, pareto: bool, varying: Mapping[str, frozenset[str]]
+) -> list[Column]:
+    """The terminal table's columns: one configuration label, then the figures in short form."""
+    def number(column: str, fmt: Callable[[Any], str] = human) -> Callable[[Row], str]:
+        return lambda row: fmt(row.get(column))
+
+    columns = [Column("configuration", lambda row: configuration(row, varying), numeric=False)]
+    if filtered:
+        columns += [
+            Column("filter", lambda row: str(row.get("filter") or "-"), numeric=False),
+            Column("pass", number("pass_rate")),
+            Column("strategy", lambda row: str(row.get("strategy") or "-"), numeric=False),
+        ]
+    columns += [
+        Column("recall", number("recall", lambda v: "-" if pd.isna(v) else f"{float(v):.4f}")),
+        Column("QPS", number("qps")),
+        Column("CPU ms/q", number("cpu_ms_per_query")),
+        Column("p50 ms", number("latency_p50_ms")),
+        Column("p99 ms", number("latency_p99_ms")),
+        Column("build s", number("build_s")),
+        Column("index MiB", number("index_bytes", mib)),
+    ]
+    if pareto and "frontier" in shown:
+        columns.append(Column("frontier", lambda row: str(row.get("frontier") or "-"), numeric=False))
+    if (shown["status"] != "ok").any():
+        columns.append(Column("status", lambda row: str(row.get("status")), numeric=False))
+    return columns
+
+
+def best_line(frame: pd.DataFrame, constraints: Constraints, out_dir: Path | None = None) -> str:
+    """'best: hnswlib M=16 | ef=80, 0.0412 ms CPU/query at recall 0.953 (...); 2 more equivalent'."""
+    choices = [c for c in best_choices(frame, constraints, out_dir) if c.scope == "all adapters"]
+    varying = shown_params(varying_params(frame.to_dict("records")), written_params(_stored_config(out_dir)))
+    label = lambda row: configuration(row, varying)  # noqa: E731
+    if not choices:
+        return f"best: none ({constraints.describe()})"
+    lines = []
+    for choice in choices:
+        where = f" [{choice.dataset} k={choice.k}]" if len(choices) > 1 else ""
+        if choice.row is None:
+            lines.append(f"best{where}: no point meets {constraints.describe()}")
+            continue
+        objective = constraints.objective
+        value = human(choice.row[objective])
+        same = len(choice.equivalent)
+        lines.append(
+            f"best{where}: {label(choice.row)}, {objective} {value} at recall "
+            f"{float(choice.row['recall']):.4f} ({constraints.describe()})"
+            + (f"; {same} more within the noise, equivalent: {', '.join(label(r) for r in choice.equivalent[:3])}" if same else "")
+        )
+    return "\n".join(lines)
 
 
 def _compact_params(text: str) -> str:
     """'{"M":16,"ef":10}' -> 'M=16 ef=10' for narrow terminal tables."""
     params = json.loads(text) if text else {}
     return " ".join(f"{key}={value}" for key, value in params.items()) or "-"
+
+
+def _stored_config(out_dir: Path | None) -> dict[str, Any] | None:
+    """OUT/config.yaml as a mapping, for the parameter names the user wrote; None without one."""
+    if out_dir is None:
+        return None
+    from vecbench.reports.resultset import read_config
+
+    try:
+        return read_config(out_dir)
+    except (OSError, ValueError, VecbenchError):
+        return None

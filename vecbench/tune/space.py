@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from vecbench.bench.config import ExperimentConfig, IndexEntry
 from vecbench.bench.sweep import expand_grid
+from vecbench.errors import ConfigError
 
 
 class Sampler(Protocol):
@@ -59,6 +60,12 @@ def _dimensions(prefix: str, grid: dict[str, Any]) -> list[Dimension]:
     return found
 
 
+def _grid(params: dict[str, Any] | list[dict[str, Any]]) -> dict[str, Any]:
+    if isinstance(params, list):
+        raise AssertionError("checked by SearchSpace: tune searches grids only")
+    return params
+
+
 def entry_label(entry: IndexEntry, index: int) -> str:
     return f"{index}:{entry.label or entry.adapter}"
 
@@ -67,11 +74,18 @@ class SearchSpace:
     """The dimensions of every index entry in a config."""
 
     def __init__(self, config: ExperimentConfig) -> None:
+        for entry in config.indexes:
+            if isinstance(entry.build, list) or isinstance(entry.query, list):
+                raise ConfigError(
+                    f"vecbench tune searches grids: give {entry.adapter}'s build and query as a mapping "
+                    "of value lists, not a list of parameter sets"
+                )
         self.entries = list(config.indexes)
+        self.grids = [(_grid(e.build), _grid(e.query)) for e in self.entries]
         self.labels = [entry_label(e, i) for i, e in enumerate(self.entries)]
         self.dimensions = [
-            (_dimensions(f"{label}.build", e.build), _dimensions(f"{label}.query", e.query))
-            for label, e in zip(self.labels, self.entries, strict=True)
+            (_dimensions(f"{label}.build", build), _dimensions(f"{label}.query", query))
+            for label, (build, query) in zip(self.labels, self.grids, strict=True)
         ]
 
     def grid_size(self) -> int:
@@ -82,12 +96,12 @@ class SearchSpace:
         index = 0
         if len(self.entries) > 1:
             index = self.labels.index(trial.suggest_categorical("index", self.labels))
-        entry = self.entries[index]
+        grid_build, grid_query = self.grids[index]
         build_dims, query_dims = self.dimensions[index]
-        build = {k: v for k, v in entry.build.items() if not isinstance(v, list)}
-        build |= {k: v[0] for k, v in entry.build.items() if isinstance(v, list) and len(v) == 1}
-        query = {k: v for k, v in entry.query.items() if not isinstance(v, list)}
-        query |= {k: v[0] for k, v in entry.query.items() if isinstance(v, list) and len(v) == 1}
+        build = {k: v for k, v in grid_build.items() if not isinstance(v, list)}
+        build |= {k: v[0] for k, v in grid_build.items() if isinstance(v, list) and len(v) == 1}
+        query = {k: v for k, v in grid_query.items() if not isinstance(v, list)}
+        query |= {k: v[0] for k, v in grid_query.items() if isinstance(v, list) and len(v) == 1}
         for dim in build_dims:
             build[dim.name.rsplit(".", 1)[1]] = dim.pick(trial)
         for dim in query_dims:
