@@ -77,7 +77,7 @@ def main() -> None:
     args = parser.parse_args()
     plans = [
         ("clustered_runbook.yaml", ["incremental", {"rebuild_every": 4}]),
-        ("delete_runbook.yaml", ["incremental", {"rebuild_every": 4}, {"hybrid": 0.2}]),
+        ("delete_runbook.yaml", ["incremental", {"hybrid": 0.2}, {"rebuild_every": 4}]),
     ]
     pd.set_option("display.width", 250)
     pd.set_option("display.max_columns", 30)
