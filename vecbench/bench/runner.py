@@ -14,10 +14,11 @@ from typing import Any
 
 from vecbench.bench.ann_experiment import AnnExperiment, validate
 from vecbench.bench.config import ExperimentConfig
-from vecbench.bench.engine import Engine
+from vecbench.bench.engine import Engine, Experiment
 from vecbench.bench.executor import Executor, LocalExecutor
 from vecbench.reports.sinks import ResultSink, SinkChain
 from vecbench.reports.store import ResultStore
+from vecbench.streaming.runner import StreamingExperiment
 
 __all__ = ["RunSummary", "Runner", "validate"]
 
@@ -51,13 +52,14 @@ class Runner:
         self.executor = executor or LocalExecutor()
         # Sinks (MLflow, the HTML report) see each row after the result file has it.
         self.sinks = SinkChain(sinks)
-        self.engine = Engine(AnnExperiment(config, self.store, progress), self.executor, self.sinks, progress, on_row)
+        experiment: Experiment[Any] = (
+            StreamingExperiment(config, self.store)  # a config with a runbook (issue 11)
+            if config.runbook is not None
+            else AnnExperiment(config, self.store, progress)
+        )
+        self.engine = Engine(experiment, self.executor, self.sinks, progress, on_row)
 
     def run(self) -> RunSummary:
-        if self.config.runbook is not None:  # hook: issue 11 (a streaming experiment)
-            from vecbench.streaming.runner import run_streaming
-
-            return run_streaming(self)
         done = self.engine.run()
         return RunSummary(
             self.store.out_dir, done.points_total, done.points_run, done.points_skipped,

@@ -166,6 +166,11 @@ class StreamIndex:
         )
         return SearchResult(self._tags(found.ids), found.distances)
 
+    def search_one_raw(self, query: np.ndarray, k: int) -> SearchResult:
+        """Single-query latency times the whole answer: mapping labels back to tags is part of
+        serving a changing catalogue."""
+        return self.search_one_prepared(query, k)
+
     def _tags(self, labels: np.ndarray) -> np.ndarray:
         labels = np.asarray(labels, dtype=np.int64)
         return np.where(labels >= 0, self.tag_of[np.maximum(labels, 0)], -1)

@@ -1,4 +1,5 @@
-"""Runs an experiment with a runbook: everything validated first, then one worker per build point.
+"""An experiment with a runbook, as an engine experiment: everything validated first, then one
+worker per build point.
 
 Like the index sweep (``vecbench.bench.runner``): the dataset, the runbook (parsed, scaled and
 replayed for liveness), every adapter's build parameters, policy and declared capabilities are
@@ -12,18 +13,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
-from tqdm import tqdm
 
 from vecbench.bench.calibration import calibration_ms, job_calibration
 from vecbench.bench.config import ExperimentConfig
-from vecbench.bench.engine import run_worker
+from vecbench.bench.engine import Scope
 from vecbench.bench.environment import collect_environment
 from vecbench.bench.messages import Built
+from vecbench.bench.plan import BuildTask
 from vecbench.bench.records import base_row, failed_row, load_raw
 from vecbench.bench.sweep import BuildPoint, QueryPoint, canonical_json, sweep_points
 from vecbench.bench.worker import WorkerTask
@@ -36,15 +37,13 @@ from vecbench.indexes.registry import get_adapter_class
 from vecbench.reports.parts import PartedTable
 from vecbench.reports.result_folder import check_same_experiment
 from vecbench.reports.sinks import RunContext, warn_line
+from vecbench.reports.store import ResultStore
 from vecbench.streaming.index import update_mode
 from vecbench.streaming.policy import Policy, parse_policy
 from vecbench.streaming.records import STEP_COLUMNS, step_rows, summary
 from vecbench.streaming.runbook import Runbook, load_runbook
-from vecbench.streaming.truth import StepTruth, streaming_truth
+from vecbench.streaming.truth import streaming_truth
 from vecbench.streaming.workload import RunbookSource, StreamingOps
-
-if TYPE_CHECKING:
-    from vecbench.bench.runner import Runner, RunSummary
 
 STEPS_FILE = "steps.parquet"
 
@@ -115,122 +114,119 @@ def rekey(point: BuildPoint, runbook: Runbook, policy: Policy) -> BuildPoint:
     return dataclasses.replace(point, key=build_key, query_points=queries)
 
 
-def run_streaming(runner: Runner) -> RunSummary:
-    """``Runner.run`` for a config with a runbook (the runner's store, sinks and executor)."""
-    from vecbench.bench.runner import RunSummary
+@dataclasses.dataclass(frozen=True)
+class StreamQuery:
+    """One query point of a build point under a policy: a row of results.parquet and its steps."""
 
-    started = time.monotonic()
-    config, store = runner.config, runner.store
-    dataset = load_dataset(config.dataset)
-    runbook, points = plan(config, dataset)
-    cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
-    truth = streaming_truth(
-        runbook, dataset.queries, dataset.base, dataset.metric, config.k, dataset.fingerprint, cache_dir
-    )
-    check_same_experiment(store, config.name, str(config.dataset.label()), dataset.fingerprint)
-    store.prepare()
-    steps_table = PartedTable(store.out_dir, STEPS_FILE, STEP_COLUMNS)
-    environment = {**collect_environment(config.threads), "calibration": job_calibration()}
-    store.write_environment(environment)
-    atomic_write_text(
-        store.out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
-    )
-    runner.sinks.start(
-        RunContext(
+    query: QueryPoint
+    stream: StreamPoint
+
+
+class StreamingExperiment:
+    """A config with a runbook into one output folder (``OUT/results.parquet`` and
+    ``OUT/steps.parquet``), driven by the one engine like index sweeps and pipelines."""
+
+    independent_tasks = True
+    scope: Scope = "index"
+
+    def __init__(self, config: ExperimentConfig, store: ResultStore) -> None:
+        self.config = config
+        self.store = store
+        self.steps_table = PartedTable(store.out_dir, STEPS_FILE, STEP_COLUMNS)
+
+    def prepare(self) -> RunContext:
+        config, store = self.config, self.store
+        self.dataset = dataset = load_dataset(config.dataset)
+        self.runbook, self.points = plan(config, dataset)
+        cache_dir = Path(config.cache_dir) if config.cache_dir else default_cache_dir()
+        self.truth = streaming_truth(
+            self.runbook, dataset.queries, dataset.base, dataset.metric, config.k, dataset.fingerprint, cache_dir
+        )
+        self.label = str(config.dataset.label())
+        check_same_experiment(store, config.name, self.label, dataset.fingerprint)
+        store.prepare()
+        environment = {**collect_environment(config.threads), "calibration": job_calibration()}
+        store.write_environment(environment)
+        atomic_write_text(
+            store.out_dir / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+        )
+        return RunContext(
             out_dir=store.out_dir,
             experiment=config.name,
             config=config.model_dump(mode="json"),
             environment=environment,
-            dataset_label=str(config.dataset.label()),
+            dataset_label=self.label,
             dataset_fingerprint=dataset.fingerprint,
         )
-    )
-    done = store.finished_keys()
-    todo = [p for p in points if any(q.key not in done for q in p.point.query_points)]
-    total = sum(len(p.point.query_points) for p in points)
-    skipped = total - sum(sum(q.key not in done for q in p.point.query_points) for p in todo)
-    failed = 0
-    bar = tqdm(total=total - skipped, unit="point", disable=not runner.progress, dynamic_ncols=True)
-    completed = False
-    try:
-        for stream in todo:
-            bar.set_description(f"{stream.point.label} {stream.policy.label()}")
-            for row in run_point(runner, stream, runbook, truth, dataset, environment, steps_table):
-                failed += row["status"] != "ok"
-                bar.update(1)
-        store.compact()
-        steps_table.compact()
-        completed = True
-    finally:
-        bar.close()
-        runner.sinks.finish(completed)
-    return RunSummary(store.out_dir, total, total - skipped, skipped, failed, time.monotonic() - started)
 
+    def tasks(self) -> Sequence[BuildTask[StreamQuery]]:
+        return [
+            BuildTask(
+                label=f"{stream.point.label} {stream.policy.label()}",
+                points=tuple((q.key, StreamQuery(q, stream)) for q in stream.point.query_points),
+                timeout_s=stream.point.timeout_s,
+                build=stream.point,
+            )
+            for stream in self.points
+        ]
 
-def run_point(
-    runner: Runner,
-    stream: StreamPoint,
-    runbook: Runbook,
-    truth: dict[int, StepTruth],
-    dataset: Dataset,
-    environment: dict[str, Any],
-    steps_table: PartedTable,
-) -> list[dict[str, Any]]:
-    """One worker plays the runbook on one build; each query point becomes a row and its steps."""
-    config, point = runner.config, stream.point
-    first = runbook.steps[0]
-    workload = StreamingOps(
-        points=tuple((q.key, q.params) for q in point.query_points),
-        steps=runbook.steps,
-        n_ids=runbook.n_ids,
-        policy=stream.policy,
-        mode=stream.mode,
-        timing=Timing(config.k, config.runs, config.warmup_queries, config.latency),
-        freshness_sample=config.runbook.freshness_sample if config.runbook else 0,
-    )
-    task = WorkerTask(
-        adapter=point.adapter,
-        build_params=point.build_params,
-        source=RunbookSource(config.dataset, dataset.fingerprint, (first.start, first.end)),
-        workloads=(workload,),
-        threads=config.threads,
-        raw_dir=str(runner.store.raw_dir),
-        memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
-    )
-    by_key = {q.key: q for q in point.query_points}
-    builds: list[Built] = []
-    rows: list[dict[str, Any]] = []
-    label = str(config.dataset.label())
-    for key, outcome in run_worker(runner.executor, task, point.timeout_s, builds.append):
-        row = base_row(config.name, dataset, label, point, by_key[key], config.k)
+    def finished_keys(self) -> set[str]:
+        return self.store.finished_keys()
+
+    def worker_task(self, task: BuildTask[StreamQuery], points: Sequence[StreamQuery], repeat: int) -> WorkerTask:
+        """One worker plays the runbook on one build for the query points still to do."""
+        config, stream = self.config, points[0].stream
+        first = self.runbook.steps[0]
+        workload = StreamingOps(
+            points=tuple((p.query.key, p.query.params) for p in points),
+            steps=self.runbook.steps,
+            n_ids=self.runbook.n_ids,
+            policy=stream.policy,
+            mode=stream.mode,
+            timing=Timing(config.k, config.runs, config.warmup_queries, config.latency),
+            freshness_sample=config.runbook.freshness_sample if config.runbook else 0,
+        )
+        return WorkerTask(
+            adapter=stream.point.adapter,
+            build_params=stream.point.build_params,
+            source=RunbookSource(config.dataset, self.dataset.fingerprint, (first.start, first.end)),
+            workloads=(workload,),
+            threads=config.threads,
+            raw_dir=str(self.store.raw_dir),
+            memory_limit_bytes=int(config.memory_limit_gb * 2**30) if config.memory_limit_gb else None,
+            repeat=repeat,
+        )
+
+    def in_process(self, task: BuildTask[StreamQuery], points: Sequence[StreamQuery]) -> Iterator[tuple[str, Any]]:
+        raise AssertionError("every streaming task runs in a worker")
+
+    def records(
+        self, task: BuildTask[StreamQuery], point: StreamQuery, outcome: list[Any] | str, builds: Sequence[Built]
+    ) -> list[dict[str, Any]]:
+        """The point's row (with the streaming summary); its steps go to steps.parquet first."""
+        config, stream, runbook = self.config, point.stream, self.runbook
+        dataset = self.dataset
+        row = base_row(config.name, dataset, self.label, stream.point, point.query, config.k)
         row.update(
-            policy=stream.policy.label(),
-            update_mode=stream.mode,
-            runbook=runbook.name,
-            runbook_scale=runbook.scale,
+            policy=stream.policy.label(), update_mode=stream.mode, runbook=runbook.name, runbook_scale=runbook.scale
         )
         if isinstance(outcome, str):
             row = failed_row(row, outcome)
         else:
-            raw = load_raw(outcome.raw_path)
+            measured = outcome[-1]
+            raw = load_raw(measured.raw_path)
             ident = {name: row[name] for name in ("experiment", "adapter", "label", "point_key", "build_key")}
             steps = step_rows(
-                raw,
-                runbook,
-                truth,
-                dataset.queries,
-                dataset.base,
-                dataset.metric,
-                config.k,
+                raw, runbook, self.truth, dataset.queries, dataset.base, dataset.metric, config.k,
                 {**ident, "policy": stream.policy.label()},
-            )
-            steps_table.append(steps)
+            )  # fmt: skip
+            self.steps_table.append(steps)
             row.update(summary(steps, raw, runbook))
             row.update(
                 status="ok",
-                rss_peak_bytes=outcome.rss_peak_bytes,
+                rss_peak_bytes=measured.rss_peak_bytes,
                 calibration_ms=calibration_ms(raw["calibration_ns"]),
-                raw_path=str(Path(outcome.raw_path).relative_to(runner.store.out_dir)),
+                raw_path=str(Path(measured.raw_path).relative_to(self.store.out_dir)),
             )
         row.update(threads=config.threads, runs=config.runs, repeats=config.repeats)
         if builds:
@@ -242,9 +238,11 @@ def run_point(
             )
             if row.get("index_bytes") is None:
                 row["index_bytes"] = built.index_bytes
-        runner.store.append([row], environment)
-        rows.append(row)
-        if runner.on_row is not None:
-            runner.on_row(row)
-        runner.sinks.row(row)
-    return rows
+        return [row]
+
+    def closing_records(self) -> list[dict[str, Any]]:
+        self.steps_table.compact()  # the step parts into steps.parquet, beside results.parquet
+        return []
+
+    def close(self) -> None:
+        """Nothing to remove: raw arrays and step parts stay in the output folder."""
