@@ -4,7 +4,8 @@
 
 Runs each pipeline config with exact retrieval only (no index points, no drift) and prints the
 ``exact/scoring vs exact/retrieval`` rows (delta, bootstrap interval, randomisation p, Holm-adjusted
-p), the per-window NDCG@10 of the final lists and the learned scorer's own check. ``--no-check``
+p), how many paired rows have a delta outside their interval (must be 0), the per-window NDCG@10
+of the final lists and the learned scorer's own check. ``--no-check``
 turns the learned scorer's check off (``validate: false``), as the scorer was before it.
 The MovieLens configs need VECBENCH_SHARED_DATA (default ../shared/data).
 """
@@ -46,7 +47,10 @@ def main() -> int:
         check = ndcg[ndcg["retrieval"] == "exact/scoring vs exact/retrieval"]
         windows = frame[(frame["retrieval"] == "exact") & (frame["stage"] == "final") & (frame["metric"] == "ndcg@10")
                         & frame["cohort"].str.startswith("window:")]  # fmt: skip
+        paired = frame[frame["delta_low"].notna()]
+        outside = paired[(paired["delta"] < paired["delta_low"]) | (paired["delta"] > paired["delta_high"])]
         print(f"== {path} ({summary.wall_s:.0f} s): {checks.get('scorer') or 'no learned scorer'}")
+        print(f"paired rows: {len(paired)}, delta outside [delta_low, delta_high]: {len(outside)}")
         print("scoring (value) vs retrieval order (exact_value), NDCG@10:")
         print(check[COLUMNS].round(4).to_string(index=False))
         print("final NDCG@10 per replay window:")

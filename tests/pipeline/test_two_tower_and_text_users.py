@@ -46,6 +46,23 @@ def test_two_tower_is_reproducible_and_beats_its_untrained_self() -> None:
     assert hit_rate(first, queries, ok) > hit_rate(untrained, baseline_queries, baseline_ok) + 0.05
 
 
+def test_two_tower_popularity_bias_ranks_by_the_trained_logit() -> None:
+    spec = EmbeddingSpec(**{**SPEC.model_dump(), "popularity_bias": True, "epochs": 1})
+    vectors = make_embedder(spec).fit(REPLAY.train, Metric.INNER_PRODUCT)
+    assert vectors.dim == 17, "the index holds [v, T * b]"
+    np.testing.assert_allclose(np.linalg.norm(vectors.vectors[:, :16], axis=1), 1.0, rtol=1e-5)
+    assert vectors.fold_in is not None
+    query = vectors.fold_in(REPLAY.requests.history_items.row(0), np.ones(1))
+    assert query[-1] == 1.0 and abs(np.linalg.norm(query[:16]) - 1.0) < 1e-5
+    counts = REPLAY.train.item_counts()[vectors.items]
+    # biases start at log popularity: after one epoch the more popular half still has the larger bias
+    order = np.argsort(counts)
+    half = order.size // 2
+    assert vectors.vectors[order[half:], -1].mean() > vectors.vectors[order[:half], -1].mean()
+    with pytest.raises(ConfigError, match="popularity_bias ranks by inner product"):
+        make_embedder(spec).fit(REPLAY.train, Metric.ANGULAR)
+
+
 def test_two_tower_examples_use_only_events_strictly_before_each_one() -> None:
     column = np.arange(REPLAY.train.n_items)
     histories, positives = training_examples(REPLAY.train, column, 5)

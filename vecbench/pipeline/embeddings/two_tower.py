@@ -10,6 +10,11 @@
   sampled softmax) with the logQ correction of Yi et al. (2019): each logit minus the log of its
   item's share of the training positives, so popular items are not punished for being sampled
   often. In-batch copies of the positive are masked. Only the training window is used.
+- ``popularity_bias``: unit vectors and cosine logits cannot say that one item is simply more
+  likely than another (every item has the same norm), while popularity is most of what MovieLens
+  rewards. With it each item has a learned logit bias, started at its log share of the training
+  positives; the index holds ``[v, T * b]`` and the query ``[u, 1]``, so the inner product ranks
+  by ``u.v / T + b``, the trained logit (inner-product metric only).
 - Reproducible: the batches come from a seeded numpy generator, torch runs seeded, deterministic
   and on one thread (restored afterwards), so the same log and seed give the same vectors.
 
@@ -97,7 +102,9 @@ def category_table(train: InteractionLog, items: np.ndarray) -> tuple[np.ndarray
 class _Towers:
     """The two towers' parameters and forward passes (built lazily so torch loads only here)."""
 
-    def __init__(self, torch: Any, n_items: int, n_categories: int, categories: np.ndarray, dim: int) -> None:
+    def __init__(
+        self, torch: Any, n_items: int, n_categories: int, categories: np.ndarray, dim: int, log_q: np.ndarray
+    ) -> None:
         nn = torch.nn
         self.torch = torch
         self.categories = torch.as_tensor(categories)
@@ -111,8 +118,12 @@ class _Towers:
             nn.init.normal_(table.weight, std=0.05)
             with torch.no_grad():
                 table.weight[0].zero_()
+        self.bias = nn.Embedding(n_items + 1, 1)  # popularity_bias only; made last: the others' init is unchanged
+        with torch.no_grad():
+            self.bias.weight.zero_()
+            self.bias.weight[1:, 0] = torch.as_tensor(log_q, dtype=torch.float32)
         self.modules = nn.ModuleList(
-            [self.item_id, self.item_cat, self.item_out, self.hist_id, self.hist_cat, self.user_mlp]
+            [self.item_id, self.item_cat, self.item_out, self.hist_id, self.hist_cat, self.user_mlp, self.bias]
         )
 
     def items(self, rows: Any) -> Any:
@@ -142,6 +153,7 @@ class TwoTowerEmbedder(ItemEmbedder):
         "temperature": ParamSpec(float, 0.05, "softmax temperature of the cosine logits", minimum=1e-4),
         "logq": ParamSpec(bool, True, "subtract log item frequency from the logits (sampling correction)"),
         "min_count": ParamSpec(int, 1, "items need this many training events", minimum=1),
+        "popularity_bias": ParamSpec(bool, False, "a learned per-item logit bias, started at log popularity"),
         "seed": ParamSpec(int, 0, "seed of the initialisation and the batch order", minimum=0),
     }
 
@@ -154,13 +166,25 @@ class TwoTowerEmbedder(ItemEmbedder):
             raise DatasetError(f"{train.name}: only {items.size} item(s) have >= {p['min_count']} training events")
         column = np.full(train.n_items, -1, dtype=np.int64)
         column[items] = np.arange(items.size)
+        bias = p["popularity_bias"]
+        if bias and metric is not Metric.INNER_PRODUCT:
+            raise ConfigError(
+                f"embedding two_tower: popularity_bias ranks by inner product, not {metric.value}; "
+                "drop the metric or set popularity_bias: false"
+            )
         histories, positives = training_examples(train, column, p["history"])
         categories, n_categories = category_table(train, items)
+        share = counts[items].astype(np.float64)
+        log_q = np.log(share / share.sum())
         with _reproducible(torch, p["seed"]):
-            towers = _Towers(torch, items.size, n_categories, categories, p["dim"])
-            self._train(towers, histories, positives, counts[items].astype(np.float64))
+            towers = _Towers(torch, items.size, n_categories, categories, p["dim"], log_q)
+            self._train(towers, histories, positives, log_q)
             with torch.no_grad():
-                vectors = towers.items(torch.arange(1, items.size + 1)).numpy().astype(np.float32)
+                rows = torch.arange(1, items.size + 1)
+                vectors = towers.items(rows).numpy().astype(np.float32)
+                if bias:
+                    offsets = p["temperature"] * towers.bias(rows).numpy().astype(np.float32)
+                    vectors = np.hstack([vectors, offsets])
         last = p["history"]
 
         def fold_in(history: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -171,14 +195,16 @@ class TwoTowerEmbedder(ItemEmbedder):
             row = np.zeros((1, last), dtype=np.int64)
             row[0, last - cols.size :] = cols + 1
             with _reproducible(torch, 0), torch.no_grad():
-                return np.asarray(towers.users(torch.as_tensor(row))[0].numpy(), dtype=np.float32)
+                user = np.asarray(towers.users(torch.as_tensor(row))[0].numpy(), dtype=np.float32)
+            return np.append(user, np.float32(1.0)) if bias else user
 
         description = f"two_tower dim={p['dim']} epochs={p['epochs']} T={p['temperature']} logq={p['logq']}"
+        description += " popularity_bias" if bias else ""
         return ItemVectors(items, np.ascontiguousarray(vectors), metric, description, fold_in, native_users=True)
 
-    def _train(self, towers: _Towers, histories: np.ndarray, positives: np.ndarray, counts: np.ndarray) -> None:
+    def _train(self, towers: _Towers, histories: np.ndarray, positives: np.ndarray, log_share: np.ndarray) -> None:
         torch, p = towers.torch, self.params
-        log_q = torch.as_tensor(np.log(counts / counts.sum()), dtype=torch.float32)
+        log_q = torch.as_tensor(log_share, dtype=torch.float32)
         optimiser = torch.optim.Adam(towers.modules.parameters(), lr=p["lr"], weight_decay=p["weight_decay"])
         rng = np.random.default_rng(p["seed"])
         hist_t, pos_t = torch.as_tensor(histories), torch.as_tensor(positives)
@@ -191,6 +217,8 @@ class TwoTowerEmbedder(ItemEmbedder):
                     continue
                 pos = pos_t[batch]
                 logits = towers.users(hist_t[batch]) @ towers.items(pos + 1).T / p["temperature"]
+                if p["popularity_bias"]:
+                    logits = logits + towers.bias(pos + 1)[:, 0][None, :]
                 if p["logq"]:
                     logits = logits - log_q[pos][None, :]
                 same = (pos[:, None] == pos[None, :]) & ~torch.eye(len(pos), dtype=torch.bool)
