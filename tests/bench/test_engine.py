@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,14 @@ SYNTHETIC = {"name": "synthetic", "n_base": 2000, "n_queries": 50, "seed": 3, "o
 class RecordingExecutor:
     """A second executor through the seam: runs each task locally and keeps what it saw."""
 
+    slots = 1
+
     def __init__(self) -> None:
         self.tasks: list[WorkerTask] = []
         self.messages: list[EngineMessage] = []
         self.local = LocalExecutor()
 
-    def run(self, task: WorkerTask, timeout_s: float) -> Iterator[EngineMessage]:
+    def run(self, task: WorkerTask, timeout_s: float) -> Generator[EngineMessage, None, None]:
         self.tasks.append(task)
         for message in self.local.run(task, timeout_s):
             self.messages.append(message)

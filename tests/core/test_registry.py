@@ -62,7 +62,8 @@ def test_plugins_by_module_and_class(plugins: Path) -> None:
 
 def test_every_adapter_declares_its_library() -> None:
     libraries = adapter_libraries()
-    assert libraries[:4] == ["faiss-cpu", "hnswlib", "annoy", "scann"]
+    assert {"faiss-cpu", "hnswlib", "annoy", "scann", "usearch", "psycopg", "pgserver", "chromadb"} <= set(libraries)
+    assert len(libraries) == len(set(libraries))  # each recorded once, whatever adapters share it
     for name in ADAPTERS.names():
         try:
             cls = ADAPTERS.get(name)

@@ -77,7 +77,7 @@ def test_every_section_is_present_with_its_plots(report: tuple[str, Outline, pd.
     html, page, frame = report
     ids = [attrs.get("id") for tag, attrs in page.tags if tag == "section"]
     # sections with nothing to show (no filters, no pipeline here) are hidden and named once
-    assert ids == [key for key, _, _ in SECTIONS if key not in ("filters", "load", "recommendation")]  # hook: issue 12
+    assert ids == [key for key, _, _ in SECTIONS if key not in ("filters", "load", "sizes", "recommendation")]  # hidden: nothing to show
     plots = [attrs.get("data-plot") for tag, attrs in page.tags if tag == "svg"]
     assert plots.count("pareto") == 1
     assert {
@@ -99,7 +99,10 @@ def test_every_section_is_present_with_its_plots(report: tuple[str, Outline, pd.
     failed = page.rows["failed"][1:]
     assert len(failed) == 1 and "RuntimeError: injected failure during build" in failed[0][-1]
     text = " ".join(page.text)
-    assert "Not in this result set: Recall under filters, Latency under load, Recommendation metrics." in text  # hook: issue 12
+    assert (
+        "Not in this result set: Costs against base size, Recall under filters, Latency under load, "
+        "Recommendation metrics." in text
+    )
 
 
 def test_best_configuration_answers_the_configs_constraints(
