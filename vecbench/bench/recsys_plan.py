@@ -114,7 +114,23 @@ def config_fingerprint(config: PipelineConfig) -> str:
     data.pop("memory_limit_gb", None)  # how workers are run, not what the rows measure
     data["retrieval"] = {k: v for k, v in data["retrieval"].items() if k not in ("indexes", "strategies")}
     data.pop("compare", None)  # pairs are evaluated afresh from the stored lists at the end of each run
+    for section, name, default in ADDED_AT_DEFAULT:
+        if data.get(section, {}).get(name, default) == default:
+            data.get(section, {}).pop(name, None)
+    # A baseline without options is written as its bare kind, as configs named it before options existed.
+    data["baselines"] = [b["kind"] if set(b) == {"kind"} else b for b in data.get("baselines", [])]
     return hashlib.blake2b(canonical_json(data).encode(), digest_size=8).hexdigest()
+
+
+# Options added after pipeline keys were published: at their defaults they leave the fingerprint
+# (and so every point key) as it was, so earlier results resume and pipeline baselines still match.
+ADDED_AT_DEFAULT: tuple[tuple[str, str, object], ...] = (
+    ("evaluation", "correction", "holm"),
+    ("evaluation", "permutations", 2000),
+    ("retrieval", "cold_start", None),
+    ("split", "as_of", "train"),
+    ("split", "same_second", None),
+)
 
 
 def expand_points(config: PipelineConfig, metric: Metric) -> list[IndexPoint]:
@@ -235,8 +251,10 @@ def planned_runs(point: IndexPoint, ks: tuple[int, ...], keys: RunKeys, exact: b
         for query in point.query_params:
             for k in ks:
                 key_label = "exact" if exact else _label(point, query, names[s])
+                # exact retrieval keys its rows by its strategy's name, as it always has
+                spec_text = asked.label() if exact else asked.spec()
                 identity = Identity(key_label, point.adapter, point.build_params if not exact else {},
-                                    query, asked.label(), asked.spec(), key_label)  # fmt: skip
+                                    query, asked.label(), spec_text, key_label)  # fmt: skip
                 key = keys.of(identity, k)
                 runs.append(PlannedRun(key, s, query, k, identity, names[s], None if exact else point))
     return runs
