@@ -144,6 +144,7 @@ def _state(pid: int) -> str:
         return ""
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_a_timed_out_worker_is_killed_with_its_children(tmp_path: Path) -> None:
     """A child holding the run's stdout open would keep ``vecbench run ... | tail`` waiting; the
     pipe closes when the run ends because the worker's whole process group is killed."""

@@ -198,6 +198,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_movielens_config_runs_end_to_end(shared_data: Path, tmp_path: Path) -> None:
     """configs/movielens-filtered.yaml, with its data path pointed at the shared folder and fewer points."""
     folder = shared_data / "movielens-100k"

@@ -9,12 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.conftest import REPO_ROOT
 from vecbench.reports.store import ResultStore
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_sigkill_mid_sweep_then_resume(tmp_path: Path) -> None:
     config = {
         "name": "kill",

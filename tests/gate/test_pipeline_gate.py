@@ -63,6 +63,7 @@ def test_an_unchanged_pipeline_rerun_passes(
     assert latency and not any(c.gated for c in latency)
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_lower_query_effort_fails_on_relevance(
     baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,6 +74,7 @@ def test_lower_query_effort_fails_on_relevance(
     assert all(c.point.label == "vecbench.testing.drift:DriftingAdapter" for c in verdict.failures())
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_a_crashing_release_fails_the_point_and_cohorts_widen_the_check(
     baseline: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

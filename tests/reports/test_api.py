@@ -33,6 +33,7 @@ def notebook_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_notebook_runs_and_results_have_parameter_columns(notebook_out: Path) -> None:
     frame = vecbench.load_results(notebook_out)
     assert len(frame) == 6 and set(frame["status"]) == {"ok"}

@@ -138,6 +138,7 @@ def test_run_logs_to_the_embedded_store_by_default_and_resume_adds_nothing(
     check_logged(client, "embedded", out, tmp_path / "again")
 
 
+@pytest.mark.slow  # kept out of the default run for its time; run before resolving
 def test_server_dying_mid_run_loses_nothing_and_sync_uploads_later(
     mlflow_server: MlflowServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

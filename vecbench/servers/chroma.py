@@ -10,14 +10,13 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from vecbench.servers.postgres import tail
-from vecbench.servers.process import alive, start_tied, stop_process, tree_memory_bytes
+from vecbench.servers.process import ManagedServer, alive, start_tied
 
 PREFIX = "vecbench-chroma-"
 START_TIMEOUT_S = 60.0
@@ -50,14 +49,15 @@ def heartbeat(host: str, port: int) -> bool:
         return False
 
 
-class ChromaServer:
+class ChromaServer(ManagedServer):
     """One ``chroma run`` process; ``url`` is where a client reaches it."""
 
+    stop_signal = signal.SIGTERM  # its clean shutdown
+
     def __init__(self, folder: Path) -> None:
-        self.folder = folder
+        super().__init__(folder)
         self.log = folder / "chroma.log"
         self.port = 0
-        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -91,24 +91,3 @@ class ChromaServer:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the Chroma server did not answer in {START_TIMEOUT_S:.0f} s")
             time.sleep(0.05)
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.proc is None else self.proc.pid
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def restart(self) -> None:
-        """Start again on the same folder after the server died (its data persisted there)."""
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGTERM)
-        self.launch()
-
-    def memory_bytes(self) -> int | None:
-        return tree_memory_bytes(self.proc.pid) if self.running() and self.proc is not None else None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGTERM)
-        shutil.rmtree(self.folder, ignore_errors=True)

@@ -17,7 +17,6 @@ import importlib.util
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +24,12 @@ from pathlib import Path
 import psycopg
 
 from vecbench.core.errors import ConfigError
-from vecbench.servers.process import alive, start_tied, stop_process, tree_memory_bytes, unprivileged_ids
+from vecbench.servers.process import (
+    ManagedServer,
+    alive,
+    start_tied,
+    unprivileged_ids,
+)
 
 PREFIX = "vecbench-pg-"
 START_TIMEOUT_S = 60.0
@@ -133,16 +137,17 @@ def remove_stale() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-class PostgresServer:
+class PostgresServer(ManagedServer):
     """One running postmaster; ``dsn`` connects to it over its socket as the superuser ``postgres``."""
 
+    stop_signal = signal.SIGINT  # fast shutdown: roll back, disconnect, stop
+
     def __init__(self, folder: Path, bin_dir: Path) -> None:
-        self.folder = folder
+        super().__init__(folder)
         self.bin_dir = bin_dir
         self.data = folder / "data"
         self.socket_dir = folder / "socket"
         self.log = folder / "postgres.log"
-        self.proc: subprocess.Popen[bytes] | None = None
         self.dsn = f"host={self.socket_dir} user=postgres dbname=postgres"
 
     @classmethod
@@ -187,26 +192,3 @@ class PostgresServer:
                         f"PostgreSQL did not accept connections in {START_TIMEOUT_S:.0f} s"
                     ) from None
                 time.sleep(0.05)
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.proc is None else self.proc.pid
-
-    def running(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def restart(self) -> None:
-        """Start again after the server died (its data folder is intact)."""
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGINT)
-        self.launch()
-
-    def memory_bytes(self) -> int | None:
-        """The postmaster's and its backends' PSS."""
-        return tree_memory_bytes(self.proc.pid) if self.running() and self.proc is not None else None
-
-    def stop(self) -> None:
-        """Fast shutdown (SIGINT: roll back, disconnect, stop), then remove the folder."""
-        if self.proc is not None:
-            stop_process(self.proc, signal.SIGINT)
-        shutil.rmtree(self.folder, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 import pwd
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Sequence
@@ -119,3 +120,41 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class ManagedServer:
+    """What every server vecbench starts shares: its process, its own folder (removed at stop),
+    a restart on the same folder after it died, and its memory. Subclasses set ``stop_signal``
+    (the server's own clean shutdown) and ``launch`` (start and wait until it answers)."""
+
+    stop_signal: signal.Signals = signal.SIGTERM
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def launch(self) -> None:
+        raise NotImplementedError
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.proc is None else self.proc.pid
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def restart(self) -> None:
+        """Start again on the same folder after the server died (its data persisted there)."""
+        if self.proc is not None:
+            stop_process(self.proc, self.stop_signal)
+        self.launch()
+
+    def memory_bytes(self) -> int | None:
+        """The server's and its children's PSS."""
+        return tree_memory_bytes(self.proc.pid) if self.running() and self.proc is not None else None
+
+    def stop(self) -> None:
+        """The server's clean shutdown, then its folder removed."""
+        if self.proc is not None:
+            stop_process(self.proc, self.stop_signal)
+        shutil.rmtree(self.folder, ignore_errors=True)
