@@ -7,6 +7,7 @@ the result store right away, so killing the run loses nothing already written.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,9 @@ class AnnExperiment:
     def __init__(self, config: ExperimentConfig, store: ResultStore, progress: bool = False) -> None:
         self.config = config
         self.store = store
-        self.progress = progress  # lines around the silent steps (loading, ground truth)
+        # Lines around the silent steps (loading, ground truth), on a terminal only: a pipe or a log
+        # gets the outcome alone, so a bad config stays one line.
+        self.progress = progress and sys.stderr.isatty()
         self.filters = FilterPlan()
 
     # ---- before anything runs -------------------------------------------------------------

@@ -12,7 +12,6 @@ import functools
 import io
 import json
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -182,7 +181,7 @@ def headline(row: Row, written: Mapping[str, frozenset[str]] | None = None) -> s
 @contextlib.contextmanager
 def stage(text: str, show: bool = True) -> Iterator[None]:
     """'loading dataset glove-6b-50 ...' before a silent step, and '... done in 3.2 s' after it."""
-    if not show or not sys.stderr.isatty():  # a log or a pipe gets the outcome alone (one-line errors)
+    if not show:
         yield
         return
     from vecbench.reports.sinks import warn_line
