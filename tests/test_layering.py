@@ -72,9 +72,11 @@ def test_no_room_imports_upwards(room: str, forbidden: tuple[str, ...]) -> None:
     assert offenders(room, forbidden) == []
 
 
-def test_module_level_imports_form_no_circle() -> None:
+def test_imports_form_no_circle() -> None:
+    """Imports inside functions count too: a deferred import that closes a circle still ties the
+    two modules to each other (executor <-> ray_executor, cli <-> start_cli once did)."""
     graph = {
-        name: {t for t in imports(path, module_level_only=True) if t in MODULES and t != name}
+        name: {t for t in imports(path, module_level_only=False) if t in MODULES and t != name}
         for name, path in MODULES.items()
     }
     # A package's __init__ re-exporting its modules is not a circle through its own modules.

@@ -506,7 +506,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(commands)
     from vecbench.start_cli import add_start_commands  # issue 17: init, schema, completion
 
-    add_start_commands(commands)
+    add_start_commands(commands, parser)
     return parser
 
 

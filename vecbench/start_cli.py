@@ -12,7 +12,7 @@ from typing import Any
 from vecbench.errors import VecbenchError
 
 
-def add_start_commands(commands: Any) -> None:
+def add_start_commands(commands: Any, root: argparse.ArgumentParser) -> None:
     """Add the three commands to the main parser's subcommands."""
     init = commands.add_parser(
         "init",
@@ -42,7 +42,7 @@ def add_start_commands(commands: Any) -> None:
         description='Print a completion script: eval "$(vecbench completion bash)" in ~/.bashrc (zsh: ~/.zshrc).',
     )
     completion.add_argument("shell", choices=("bash", "zsh"))
-    completion.set_defaults(handler=cmd_completion)
+    completion.set_defaults(handler=cmd_completion, root_parser=root)  # what the script completes
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -84,8 +84,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    from vecbench.cli import build_parser
     from vecbench.starter.completion import completion_script
 
-    print(completion_script(build_parser(), args.shell), end="")
+    print(completion_script(args.root_parser, args.shell), end="")
     return 0

@@ -4,14 +4,14 @@
 point the worker waits until the engine has stored that point (metrics, result file, MLflow), so
 the engine's own work never shares the CPU with a timed region, and the time the worker waits does
 not count against its timeout. Another executor (a Ray cluster, say) is one more class with the
-same ``run`` and one line in ``EXECUTORS``.
+same ``run`` and one line in ``open_executor.EXECUTORS``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any, Protocol
 
 from vecbench.bench.messages import Ended, EngineMessage, Failed, Finished, Measured
@@ -53,16 +53,3 @@ def _release(connection: Any) -> None:
     """Tell the waiting worker to go on; a worker that died meanwhile is handled by the loop."""
     with contextlib.suppress(BrokenPipeError, OSError):
         connection.send(True)
-
-
-def _ray_executor() -> Executor:
-    from vecbench.bench.ray_executor import RayExecutor  # Ray is an extra: imported only when used
-
-    return RayExecutor()
-
-
-EXECUTORS: dict[str, Callable[[], Executor]] = {"local": LocalExecutor, "ray": _ray_executor}  # hook: issue 15
-
-
-def make_executor(name: str = "local") -> Executor:
-    return EXECUTORS[name]()
