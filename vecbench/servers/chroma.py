@@ -7,16 +7,13 @@ when its owner dies, its folder removed at ``stop``.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from vecbench.servers.postgres import tail
-from vecbench.servers.process import ManagedServer, alive, start_tied
+from vecbench.servers.process import ManagedServer, start_tied, tail
 
 PREFIX = "vecbench-chroma-"
 START_TIMEOUT_S = 60.0
@@ -27,16 +24,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
-
-
-def remove_stale() -> None:
-    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
-        try:
-            owner = int((folder / "owner.pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if not alive(owner):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def heartbeat(host: str, port: int) -> bool:
@@ -52,6 +39,7 @@ def heartbeat(host: str, port: int) -> bool:
 class ChromaServer(ManagedServer):
     """One ``chroma run`` process; ``url`` is where a client reaches it."""
 
+    prefix = PREFIX
     stop_signal = signal.SIGTERM  # its clean shutdown
 
     def __init__(self, folder: Path) -> None:
@@ -65,16 +53,7 @@ class ChromaServer(ManagedServer):
 
     @classmethod
     def start(cls) -> ChromaServer:
-        remove_stale()
-        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
-        (folder / "owner.pid").write_text(str(os.getpid()))
-        server = cls(folder)
-        try:
-            server.launch()
-        except BaseException:
-            server.stop()
-            raise
-        return server
+        return cls(cls.owned_folder()).launched()
 
     def launch(self) -> None:
         self.port = free_port()

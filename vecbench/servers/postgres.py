@@ -26,8 +26,8 @@ import psycopg
 from vecbench.core.errors import ConfigError
 from vecbench.servers.process import (
     ManagedServer,
-    alive,
     start_tied,
+    tail,
     unprivileged_ids,
 )
 
@@ -117,29 +117,10 @@ def chown_to_server_user(path: Path) -> None:
             os.chown(os.path.join(folder, name), *ids)
 
 
-def tail(log: Path, lines: int = 3) -> str:
-    try:
-        text = log.read_text(errors="replace").strip().splitlines()
-    except OSError:
-        return "no log"
-    return " | ".join(text[-lines:]) or "empty log"
-
-
-def remove_stale() -> None:
-    """Remove folders of earlier servers whose owner died without stopping them (a killed run;
-    the kernel already killed the server itself)."""
-    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
-        try:
-            owner = int((folder / "owner.pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if not alive(owner):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 class PostgresServer(ManagedServer):
     """One running postmaster; ``dsn`` connects to it over its socket as the superuser ``postgres``."""
 
+    prefix = PREFIX
     stop_signal = signal.SIGINT  # fast shutdown: roll back, disconnect, stop
 
     def __init__(self, folder: Path, bin_dir: Path) -> None:
@@ -154,22 +135,15 @@ class PostgresServer(ManagedServer):
     def start(cls) -> PostgresServer:
         bin_dir = binaries()
         source = template(bin_dir) / "data"
-        remove_stale()
-        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        folder = cls.owned_folder()
         os.chmod(folder, 0o711)  # the server user must reach its folders inside
-        (folder / "owner.pid").write_text(str(os.getpid()))
         server = cls(folder, bin_dir)
         shutil.copytree(source, server.data, symlinks=True)
         os.chmod(server.data, 0o700)
         server.socket_dir.mkdir(mode=0o755)
         chown_to_server_user(server.data)
         chown_to_server_user(server.socket_dir)
-        try:
-            server.launch()
-        except BaseException:
-            server.stop()
-            raise
-        return server
+        return server.launched()
 
     def launch(self) -> None:
         """Start the postmaster on the data folder (after a crash: PostgreSQL recovers from its WAL)."""

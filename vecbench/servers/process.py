@@ -15,10 +15,13 @@ import pwd
 import shutil
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar, TypeVar
 
 PR_SET_PDEATHSIG = 1
+S = TypeVar("S", bound="ManagedServer")
 
 
 def unprivileged_ids() -> tuple[int, int] | None:
@@ -122,12 +125,23 @@ def alive(pid: int) -> bool:
     return True
 
 
+def tail(log: Path, lines: int = 3) -> str:
+    """A server log's last lines on one line, for an error that says why it did not start."""
+    try:
+        text = log.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "no log"
+    return " | ".join(text[-lines:]) or "empty log"
+
+
 class ManagedServer:
-    """What every server vecbench starts shares: its process, its own folder (removed at stop),
-    a restart on the same folder after it died, and its memory. Subclasses set ``stop_signal``
+    """What every server vecbench starts shares: its process, its own folder (removed at stop,
+    or by a later start when its owner died without stopping it), a restart on the same folder
+    after it died, and its memory. Subclasses set ``prefix`` (their folders' name), ``stop_signal``
     (the server's own clean shutdown) and ``launch`` (start and wait until it answers)."""
 
-    stop_signal: signal.Signals = signal.SIGTERM
+    prefix: ClassVar[str]
+    stop_signal: ClassVar[signal.Signals] = signal.SIGTERM
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -135,6 +149,30 @@ class ManagedServer:
 
     def launch(self) -> None:
         raise NotImplementedError
+
+    @classmethod
+    def owned_folder(cls) -> Path:
+        """A new folder for one server, marked with this process as its owner; folders of earlier
+        servers whose owner died (a killed run: the kernel already killed the server) are removed."""
+        for folder in Path(tempfile.gettempdir()).glob(cls.prefix + "*"):
+            try:
+                owner = int((folder / "owner.pid").read_text())
+            except (OSError, ValueError):
+                continue
+            if not alive(owner):
+                shutil.rmtree(folder, ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix=cls.prefix))
+        (folder / "owner.pid").write_text(str(os.getpid()))
+        return folder
+
+    def launched(self: S) -> S:
+        """This server started and answering; stopped again (folder removed) when it cannot start."""
+        try:
+            self.launch()
+        except BaseException:
+            self.stop()
+            raise
+        return self
 
     @property
     def pid(self) -> int | None:
