@@ -30,7 +30,6 @@ from vecbench.indexes.remote import ROUND_TRIPS, RemoteAdapter, RemoteProbe
 from vecbench.servers.chroma import ChromaServer, heartbeat
 
 SPACES = {Metric.EUCLIDEAN: "l2", Metric.INNER_PRODUCT: "ip", Metric.ANGULAR: "cosine"}
-MAX_FILTERS = 16
 
 
 def parse_url(url: str) -> tuple[str, int]:
@@ -75,7 +74,6 @@ class ChromaAdapter(RemoteAdapter):
         self.client: Any = None
         self.collection: Any = None
         self.collection_name = f"vecbench_{secrets.token_hex(6)}"
-        self.filters: dict[int, tuple[np.ndarray, str]] = {}
         self.flags: dict[int, dict[str, int | bool]] = {}
 
     def address(self) -> tuple[str, int]:
@@ -167,23 +165,17 @@ class ChromaAdapter(RemoteAdapter):
     # ---- filters as Chroma ``where`` on a flag in each passing item's metadata ----------------
     def filter_handle(self, allowed: np.ndarray, excluded: np.ndarray | None = None) -> dict[str, Any]:
         self._require_built()
-        known = self.filters.get(id(allowed))
-        if known is None or known[0] is not allowed:
-            if len(self.filters) >= MAX_FILTERS:
-                raise UnsupportedError(
-                    f"chroma: more than {MAX_FILTERS} distinct filter masks on one build; use per-query "
-                    "excluded ids, or the post or exact-subset strategy"
-                )
-            flag = f"pass_{len(self.filters)}"
-            passing = np.flatnonzero(np.asarray(allowed, dtype=bool)).tolist()
-            for item in passing:
+
+        def flag_items(flag: str, passing: np.ndarray) -> None:
+            items = passing.tolist()
+            for item in items:
                 self.flags.setdefault(item, {"vid": item})[flag] = True
             step = int(self.client.get_max_batch_size())
-            for at in range(0, len(passing), step):
-                block = passing[at : at + step]
+            for at in range(0, len(items), step):
+                block = items[at : at + step]
                 self._live().update(ids=[str(i) for i in block], metadatas=[self.flags[i] for i in block])
-            known = self.filters[id(allowed)] = (allowed, flag)
-        where: dict[str, Any] = {known[1]: True}
+
+        where: dict[str, Any] = {self.mask_name(allowed, flag_items): True}
         if excluded is not None and len(excluded):
             where = {"$and": [where, {"vid": {"$nin": [int(i) for i in np.asarray(excluded).tolist()]}}]}
         return where

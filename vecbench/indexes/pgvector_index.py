@@ -43,7 +43,6 @@ OPCLASSES = {
     Metric.ANGULAR: "vector_cosine_ops",
 }
 MAX_INDEX_DIM = 2000  # pgvector 0.6: hnsw and ivfflat index at most 2,000 dimensions
-MAX_FILTERS = 16  # filter tables per build (per-query masks would need one per query)
 COPY_CHUNK_ROWS = 20_000
 
 
@@ -131,7 +130,6 @@ class PgvectorAdapter(RemoteAdapter):
         self.conn: psycopg.Connection[Any] | None = None
         self.schema = f"vecbench_{os.getpid()}_{secrets.token_hex(4)}"
         self.created_schema = False
-        self.filters: dict[int, tuple[np.ndarray, str]] = {}
         self._next_id = 0
 
     # ---- connecting --------------------------------------------------------------------------
@@ -313,28 +311,22 @@ class PgvectorAdapter(RemoteAdapter):
         self, allowed: np.ndarray, excluded: np.ndarray | None = None
     ) -> tuple[str, list[int] | None]:
         self._require_built()
-        known = self.filters.get(id(allowed))
-        if known is None or known[0] is not allowed:
-            if len(self.filters) >= MAX_FILTERS:
-                raise UnsupportedError(
-                    f"pgvector: more than {MAX_FILTERS} distinct filter masks on one build (a mask per "
-                    "query?); use per-query excluded ids, or the post or exact-subset strategy"
-                )
-            table = f"pass_{len(self.filters)}"
+
+        def fill_table(table: str, passing: np.ndarray) -> None:
             conn = self._live()
             conn.execute(f"CREATE TABLE {table} (id int8 PRIMARY KEY)")
-            passing = np.flatnonzero(np.asarray(allowed, dtype=bool)).astype(np.int64)
             with conn.cursor().copy(f"COPY {table} (id) FROM STDIN") as copy:
                 for value in passing.tolist():
                     copy.write_row((value,))
             conn.execute(f"ANALYZE {table}")
-            known = self.filters[id(allowed)] = (allowed, table)
+
+        table = self.mask_name(allowed, fill_table)
         ids = (
             None
             if excluded is None or len(excluded) == 0
             else [int(i) for i in np.asarray(excluded).tolist()]
         )
-        return known[1], ids
+        return table, ids
 
     def search_filtered(
         self, queries: np.ndarray, k: int, handle: tuple[str, list[int] | None]

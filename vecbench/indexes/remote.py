@@ -9,10 +9,14 @@ its load (bulk insert) and index-build phases separately.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
+from vecbench.core.errors import UnsupportedError
+from vecbench.core.params import Metric
 from vecbench.indexes.base import IndexAdapter
 
 PROBE_QUERIES = 20  # queries whose server-side time is asked for after each point
@@ -33,6 +37,29 @@ class RemoteAdapter(IndexAdapter):
 
     load_s: float | None = None  # bulk insert, timed inside build
     index_build_s: float | None = None  # index creation, timed inside build
+    max_masks: int = 16  # server-side filter forms per build (a mask per query would need one each)
+
+    def __init__(self, metric: Metric | str, **build_params: Any) -> None:
+        super().__init__(metric, **build_params)
+        self._masks: dict[int, tuple[np.ndarray, str]] = {}  # id(mask) -> (mask, server-side name)
+
+    def mask_name(self, allowed: np.ndarray, push: Callable[[str, np.ndarray], None]) -> str:
+        """The server-side name of one filter mask (a table, a metadata flag): ``push(name,
+        passing ids)`` creates it the first time this mask is seen; handles built from the same
+        mask (per-query filters share it) reuse it. More than ``max_masks`` masks is refused."""
+        masks = self._masks
+        known = masks.get(id(allowed))
+        if known is not None and known[0] is allowed:
+            return known[1]
+        if len(masks) >= self.max_masks:
+            raise UnsupportedError(
+                f"{self.name}: more than {self.max_masks} distinct filter masks on one build (a mask per "
+                "query?); use per-query excluded ids, or the post or exact-subset strategy"
+            )
+        name = f"pass_{len(masks)}"
+        push(name, np.flatnonzero(np.asarray(allowed, dtype=bool)).astype(np.int64))
+        masks[id(allowed)] = (allowed, name)
+        return name
 
     @abc.abstractmethod
     def probe(self, queries: np.ndarray, k: int, filtered: object | None = None) -> RemoteProbe:
