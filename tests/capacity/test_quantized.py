@@ -46,3 +46,11 @@ def test_refine_depth_raises_recall_and_needs_refine() -> None:
     assert found[1] > found[0] and found[1] > 0.95
     with pytest.raises(ConfigError, match="refine: true"):
         cls("euclidean", nlist=8).set_query_params(k_factor=4)
+
+
+@pytest.mark.parametrize("name", ["faiss-ivf-rabitq", "faiss-binary-hnsw", "usearch"])
+def test_k_factor_without_refine_is_refused_by_every_refining_adapter(name: str) -> None:
+    adapter = get_adapter_class(name)("euclidean", refine=False)
+    with pytest.raises(ConfigError, match="only applies with refine: true"):
+        adapter.set_query_params(k_factor=4)
+    adapter.set_query_params(k_factor=1)  # the default is fine without refine

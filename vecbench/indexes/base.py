@@ -122,9 +122,13 @@ class IndexAdapter(abc.ABC):
     def set_query_params(self, **params: Any) -> None:
         """Validate and apply query-time parameters on the built index."""
         resolved = resolve_params(self.name, self.query_param_specs, {**self.query_params, **params})
+        self.check_query_params(resolved)
         self.query_params = resolved
         if self.is_built:
             self._apply_query_params(resolved)
+
+    def check_query_params(self, params: Mapping[str, Any]) -> None:  # noqa: B027 (optional hook)
+        """Raise ConfigError when resolved query parameters cannot work with this build."""
 
     def _apply_query_params(self, params: Mapping[str, Any]) -> None:  # noqa: B027 (optional hook)
         """Library-specific: push query parameters into the built index."""

@@ -25,7 +25,6 @@ from vecbench.indexes.base import (
     ParamSpec,
     SearchResult,
     pad_ids,
-    resolve_params,
 )
 from vecbench.indexes.faiss_base import FaissAdapter, faiss_metric, serialized_bytes
 from vecbench.indexes.faiss_indexes import NLIST, NPROBE, check_nlist, divisors
@@ -71,11 +70,8 @@ class FaissFactoryAdapter(FaissAdapter):
     def _configure(self, inner: Any) -> None:
         """Build-time settings applied before training and adding (efConstruction)."""
 
-    def set_query_params(self, **params: Any) -> None:
-        check_k_factor(
-            self, resolve_params(self.name, self.query_param_specs, {**self.query_params, **params})
-        )
-        super().set_query_params(**params)
+    def check_query_params(self, params: Mapping[str, Any]) -> None:
+        check_k_factor(self, params)
 
     def _build(self, data: np.ndarray) -> None:
         self.inner = faiss.index_factory(data.shape[1], self.factory(data.shape[1]), self.faiss_metric_type())
@@ -302,11 +298,8 @@ class FaissBinaryHNSWAdapter(IndexAdapter):
     center: np.ndarray
     vectors: np.ndarray | None = None
 
-    def set_query_params(self, **params: Any) -> None:
-        check_k_factor(
-            self, resolve_params(self.name, self.query_param_specs, {**self.query_params, **params})
-        )
-        super().set_query_params(**params)
+    def check_query_params(self, params: Mapping[str, Any]) -> None:
+        check_k_factor(self, params)
 
     def bits(self, vectors: np.ndarray) -> np.ndarray:
         return np.packbits(vectors > self.center, axis=1)

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 import numpy as np
 from usearch.index import BatchMatches, Index
 
-from vecbench.core.params import resolve_params
 from vecbench.indexes.base import Capabilities, ConformanceGrid, IndexAdapter, Metric, ParamSpec, SearchResult
 from vecbench.indexes.faiss_quantized import check_k_factor, exact_rerank
 
@@ -58,11 +57,8 @@ class UsearchAdapter(IndexAdapter):
     center: np.ndarray
     vectors: np.ndarray | None = None
 
-    def set_query_params(self, **params: Any) -> None:
-        check_k_factor(
-            self, resolve_params(self.name, self.query_param_specs, {**self.query_params, **params})
-        )
-        super().set_query_params(**params)
+    def check_query_params(self, params: Mapping[str, Any]) -> None:
+        check_k_factor(self, params)
 
     def _codes(self, vectors: np.ndarray) -> np.ndarray:
         """What usearch stores: floats, or for b1 the packed sign bits of the centred vectors."""
