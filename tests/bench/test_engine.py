@@ -14,11 +14,14 @@ import numpy as np
 import pytest
 import yaml
 
+from vecbench.api import load_results
 from vecbench.bench.config import parse_config
 from vecbench.bench.executor import LocalExecutor
+from vecbench.bench.filter_plan import FilterPlan
 from vecbench.bench.messages import EngineMessage, Measured
 from vecbench.bench.pipeline_config import parse_pipeline_config
 from vecbench.bench.pipeline_runner import PipelineRunner
+from vecbench.bench.point_kinds import POINT_KINDS, SweepContext, check_declared
 from vecbench.bench.runner import Runner
 from vecbench.bench.worker import WorkerTask
 from vecbench.bench.workloads import FilteredQueries, StaticQueries
@@ -191,3 +194,35 @@ def test_duplicate_builds_are_built_once_with_the_union_of_their_query_points(
     assert "is listed twice; building it once and measuring 1 more query point(s)" in capsys.readouterr().err
     again = Runner(config, tmp_path / "out", progress=False).run()
     assert (again.points_run, again.points_skipped) == (0, 3)
+
+
+def test_a_new_point_kind_is_one_module_and_one_table_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/bench/probe_kind.py is a whole new kind of measurement; registering it is one line, and
+    its points run in the same worker as the static ones, resume, and land with their own column."""
+    monkeypatch.setitem(POINT_KINDS.entries, "probe", "tests.bench.probe_kind:ProbeKind")
+    config = parse_config(
+        {
+            "name": "kinds",
+            "dataset": SYNTHETIC,
+            "k": 5,
+            "indexes": [{"adapter": "hnswlib", "build": {"M": 8, "ef_construction": 32}, "query": {"ef": [10]}}],
+        }
+    )
+    executor = RecordingExecutor()
+    summary = Runner(config, tmp_path / "out", progress=False, executor=executor).run()
+    assert summary.points_failed == 0 and summary.points_run == 2
+    (task,) = executor.tasks
+    assert [type(w).__name__ for w in task.workloads] == ["StaticQueries", "ProbeQueries"]
+    frame = load_results(tmp_path / "out")
+    probe = frame[frame["probe_queries"].notna()]
+    assert len(probe) == 1 and probe["status"].iloc[0] == "ok" and probe["qps"].iloc[0] > 0
+    assert Runner(config, tmp_path / "out", progress=False).run().points_run == 0  # resumed: both stored
+
+
+def test_a_kind_reporting_an_undeclared_metric_is_refused() -> None:
+    from tests.bench.probe_kind import UndeclaredKind
+
+    config = parse_config({"name": "x", "dataset": SYNTHETIC, "indexes": [{"adapter": "exact"}]})
+    kind = UndeclaredKind(SweepContext(config, FilterPlan(), "x"))
+    with pytest.raises(AssertionError, match=r"\['sparkle'\].*metrics/catalog.py"):
+        check_declared(kind, kind.metrics())

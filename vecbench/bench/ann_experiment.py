@@ -19,24 +19,21 @@ from vecbench.bench.calibration import job_calibration
 from vecbench.bench.config import ExperimentConfig
 from vecbench.bench.engine import Row, Scope
 from vecbench.bench.environment import collect_environment
-from vecbench.bench.filter_plan import FilteredPoint, FilterPlan, plan_filters
-from vecbench.bench.filtered_records import filtered_base_row, pooled_filtered_metrics
+from vecbench.bench.filter_plan import FilterPlan, plan_filters
 from vecbench.bench.messages import Built, Measured
-from vecbench.bench.plan import AnnPoint, BuildTask, ann_tasks
-from vecbench.bench.records import base_row, failed_row, load_raw, pooled_metrics
+from vecbench.bench.plan import BuildTask, SweepPoint, ann_tasks
+from vecbench.bench.point_kinds import PointKind, SweepContext, check_declared, point_kinds
+from vecbench.bench.records import failed_row, load_raw
 from vecbench.bench.remote_measures import remote_metrics
-from vecbench.bench.sweep import BuildPoint, QueryPoint, expand_sweep, sweep_points
+from vecbench.bench.sweep import BuildPoint, expand_sweep, sweep_points
 from vecbench.bench.worker import WorkerTask
-from vecbench.bench.workloads import FilteredQueries, StaticQueries, Timing, Workload
+from vecbench.bench.workloads import Workload
 from vecbench.capacity.sizes import check_sized_experiment, data_source, sized_datasets, sized_points
 from vecbench.core.atomic import atomic_write_text
 from vecbench.datasets import Dataset, GroundTruth, exact_ground_truth
 from vecbench.datasets.ground_truth import default_cache_dir
 from vecbench.errors import ConfigError
 from vecbench.indexes.registry import get_adapter_class
-from vecbench.load.plan import LoadQueryPoint, load_points
-from vecbench.load.records import load_base_row, load_metrics
-from vecbench.load.workload import LoadQueries
 from vecbench.reports.sinks import RunContext, warn_line
 from vecbench.reports.store import ResultStore
 from vecbench.reports.terminal import stage
@@ -95,10 +92,8 @@ class AnnExperiment:
         # hook: issue 14 -- every build point at every size, each with its size's data and truth
         work = sized_points(config, self.datasets, points, self.truth, cache_dir, expand_sweep)
         self._data = {point.key: (data, truth) for point, data, truth in work}
-        self._tasks = ann_tasks(
-            [point for point, _, _ in work], self.filters, config.repeats,
-            lambda point: load_points(config, point),  # hook: issue 12
-        )  # fmt: skip
+        kinds = point_kinds(SweepContext(config, self.filters, self.label))
+        self._tasks = ann_tasks([point for point, _, _ in work], kinds, config.repeats)
 
     def prepare(self) -> RunContext:
         config = self.config
@@ -119,14 +114,14 @@ class AnnExperiment:
             dataset_fingerprint=self.dataset.fingerprint,
         )
 
-    def tasks(self) -> Sequence[BuildTask[AnnPoint]]:
+    def tasks(self) -> Sequence[BuildTask[SweepPoint]]:
         return self._tasks
 
     def finished_keys(self) -> set[str]:
         return self.store.finished_keys()
 
     # ---- what a worker does -----------------------------------------------------------------
-    def worker_task(self, task: BuildTask[AnnPoint], points: Sequence[AnnPoint], repeat: int) -> WorkerTask:
+    def worker_task(self, task: BuildTask[SweepPoint], points: Sequence[SweepPoint], repeat: int) -> WorkerTask:
         config = self.config
         build = _build_of(task)
         return WorkerTask(
@@ -140,30 +135,19 @@ class AnnExperiment:
             repeat=repeat,
         )
 
-    def in_process(self, task: BuildTask[AnnPoint], points: Sequence[AnnPoint]) -> Iterator[tuple[str, Any]]:
+    def in_process(self, task: BuildTask[SweepPoint], points: Sequence[SweepPoint]) -> Iterator[tuple[str, Any]]:
         raise AssertionError("every index sweep task runs in a worker")
 
-    def _workloads(self, points: Sequence[AnnPoint]) -> tuple[Workload, ...]:
-        """Unfiltered query points first, then the filtered ones with their filters evaluated once."""
-        config = self.config
-        timing = Timing(config.k, config.runs, config.warmup_queries, config.latency)
-        static = tuple((q.key, q.params) for q in points if isinstance(q, QueryPoint))
-        filtered = tuple(
-            (q.key, q.params, q.filter_index, q.strategy) for q in points if isinstance(q, FilteredPoint)
-        )
-        workloads: list[Workload] = []
-        if static:
-            workloads.append(StaticQueries(static, timing))
-        if filtered:
-            workloads.append(FilteredQueries(tuple(self.filters.actives), filtered, timing))
-        loads = tuple((q.key, q.params, q.load) for q in points if isinstance(q, LoadQueryPoint))
-        if loads:  # hook: issue 12
-            workloads.append(LoadQueries(loads, config.k))
-        return tuple(workloads)
+    def _workloads(self, points: Sequence[SweepPoint]) -> tuple[Workload, ...]:
+        """One workload per kind among ``points``, in the order the plan put them (table order)."""
+        by_kind: dict[int, tuple[PointKind, list[Any]]] = {}
+        for p in points:
+            by_kind.setdefault(id(p.kind), (p.kind, []))[1].append(p.point)
+        return tuple(kind.workload(measured) for kind, measured in by_kind.values())
 
     # ---- rows ---------------------------------------------------------------------------------
     def records(
-        self, task: BuildTask[AnnPoint], point: AnnPoint, outcome: list[Any] | str, builds: Sequence[Built]
+        self, task: BuildTask[SweepPoint], point: SweepPoint, outcome: list[Any] | str, builds: Sequence[Built]
     ) -> list[Row]:
         """One row: the point's identity, then its metrics from the raw files of every repetition
         (or the reason it failed), then what the builds measured."""
@@ -190,34 +174,14 @@ class AnnExperiment:
     def close(self) -> None:
         """Nothing to remove: raw arrays stay in the output folder."""
 
-    def _identity(self, build: BuildPoint, point: AnnPoint) -> Row:
-        """The identifying columns of an unfiltered or a filtered row."""
-        config = self.config
-        dataset = self._data[build.key][0]
-        if isinstance(point, LoadQueryPoint):  # hook: issue 12
-            return load_base_row(config.name, dataset, self.label, build, point, config.k)
-        if isinstance(point, QueryPoint):
-            return base_row(config.name, dataset, self.label, build, point, config.k)
-        fdef = self.filters.defs[point.filter_index]
-        return filtered_base_row(config.name, dataset, self.label, build, point, fdef, config.k)
+    def _identity(self, build: BuildPoint, point: SweepPoint) -> Row:
+        return point.kind.identity(self._data[build.key][0], build, point.point)
 
-    def _measured(self, results: list[Measured], point: AnnPoint, dataset: Dataset, truth: GroundTruth) -> Row:
+    def _measured(self, results: list[Measured], point: SweepPoint, dataset: Dataset, truth: GroundTruth) -> Row:
         """Columns of a finished point, from the raw files of all its repetitions."""
         raws = [load_raw(result.raw_path) for result in results]
         counts = [r.distance_computations for r in results if r.distance_computations is not None]
-        metrics: Row
-        if isinstance(point, LoadQueryPoint):  # hook: issue 12
-            metrics = load_metrics(raws)
-        elif isinstance(point, FilteredPoint):
-            fi = point.filter_index
-            metrics = {
-                **pooled_filtered_metrics(
-                    raws, dataset, self.filters.truths[fi], self.filters.actives[fi], self.config.k
-                ),
-                "strategy": results[-1].label,  # what ran: auto reports its choice
-            }
-        else:
-            metrics = pooled_metrics(raws, dataset, truth, self.config.k)
+        metrics = check_declared(point.kind, point.kind.metrics(point.point, raws, results, dataset, truth))
         metrics.update(remote_metrics(raws))  # hook: issue 13
         return {
             **metrics,
@@ -228,7 +192,7 @@ class AnnExperiment:
         }
 
 
-def _build_of(task: BuildTask[AnnPoint]) -> BuildPoint:
+def _build_of(task: BuildTask[SweepPoint]) -> BuildPoint:
     if task.build is None:
         raise AssertionError("an index sweep task always names its build point")
     return task.build

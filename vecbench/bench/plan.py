@@ -9,18 +9,15 @@ how its outcomes become rows is the experiment's business (``ann_experiment``,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from vecbench.bench.filter_plan import FilteredPoint, FilterPlan
-from vecbench.bench.sweep import BuildPoint, QueryPoint
-from vecbench.load.plan import LoadQueryPoint
+from vecbench.bench.point_kinds import PointKind
+from vecbench.bench.sweep import BuildPoint
 from vecbench.reports.terminal import short_params
 
 P = TypeVar("P")
-
-AnnPoint = QueryPoint | FilteredPoint | LoadQueryPoint
 
 
 @dataclass(frozen=True)
@@ -46,17 +43,23 @@ class BuildTask(Generic[P]):
         return tuple(key for key, _ in self.points)
 
 
-def ann_tasks(
-    points: list[BuildPoint],
-    filters: FilterPlan,
-    repeats: int,
-    loads: Callable[[BuildPoint], list[LoadQueryPoint]] = lambda _: [],
-) -> list[BuildTask[AnnPoint]]:
-    """One task per build point: its unfiltered query points, then its filtered ones, then its
-    load points (``load:``)."""
+@dataclass(frozen=True)
+class SweepPoint:
+    """A point of an index sweep and the kind that measures and records it."""
+
+    kind: PointKind
+    point: Any
+
+    @property
+    def key(self) -> str:
+        return str(self.point.key)
+
+
+def ann_tasks(points: list[BuildPoint], kinds: Sequence[PointKind], repeats: int) -> list[BuildTask[SweepPoint]]:
+    """One task per build point: the points of every kind on it, kind after kind in table order."""
     tasks = []
     for point in points:
-        measured: list[AnnPoint] = [*point.query_points, *filters.points_for(point), *loads(point)]
+        measured = [SweepPoint(kind, q) for kind in kinds for q in kind.points(point)]
         tasks.append(
             BuildTask(
                 label=f"{point.label} {short_params(point.adapter, json.dumps(point.build_params))}".strip(),
