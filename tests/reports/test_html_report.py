@@ -236,3 +236,28 @@ def test_plots_are_matplotlib_svg_the_csp_allows(report: tuple[str, Outline, pd.
     titles = re.findall(r'<g id="vb-[0-9a-f]+-\d+"><title>', pareto_svg)
     ok = frame[frame["status"] == "ok"]
     assert len(titles) >= len(ok)  # every point, plus the frontier points drawn again ringed
+
+
+def test_memory_frontier_lists_exactly_the_undominated_points(report: tuple[str, Outline, pd.DataFrame]) -> None:
+    """Recall vs bytes per vector vs QPS: the section's table holds the points no other plain point
+    beats on all three (checked here by brute force), and the chart draws every plain point."""
+    html, page, frame = report
+    ok = frame[(frame["status"] == "ok") & frame["index_bytes"].notna()].copy()
+    ok["bpv"] = ok["index_bytes"].astype(float) / ok["n_base"].astype(float)
+    values = ok[["recall", "bpv", "qps"]].to_numpy(float)
+
+    def dominated(i: int) -> bool:
+        r, b, q = values[i]
+        return any(
+            rr >= r and bb <= b and qq >= q and (rr > r or bb < b or qq > q)
+            for j, (rr, bb, qq) in enumerate(values)
+            if j != i
+        )
+
+    expected = {point_name(row) for i, (_, row) in enumerate(ok.iterrows()) if not dominated(i)}
+    shown = {row[0] for row in page.rows["memory-frontier"][1:]}
+    assert shown == expected and 0 < len(shown) < len(ok)
+    svg = re.search(r'<svg[^>]*data-plot="memory-frontier".*?</svg>', html, re.S)
+    assert svg is not None
+    for _, row in ok.iterrows():
+        assert point_name(row).replace("<", "&lt;").replace(">", "&gt;") in svg.group(0)

@@ -62,12 +62,13 @@ def plan_markdown(frame: pd.DataFrame, answer: dict[str, Any]) -> str:
     return fits_markdown(frame) + "\n" + frontier_markdown(frame) + plan_text
 
 
-def frontier(frame: pd.DataFrame) -> pd.DataFrame:
+def frontier(frame: pd.DataFrame, carry: Sequence[str] = ()) -> pd.DataFrame:
     """Recall, bytes per vector (serialized index over n) and QPS per configuration at each size,
-    with ``pareto`` marking the points no other point beats on all three at the same size."""
-    ok = frame[frame["status"] == "ok"].copy()
+    with ``pareto`` marking the points no other point beats on all three at the same size;
+    ``carry`` names more columns to keep beside them (a report's labels)."""
+    ok = frame[(frame["status"] == "ok") & frame["index_bytes"].notna()].copy()
     ok["bytes_per_vector"] = ok["index_bytes"].astype(float) / ok["n_base"].astype(float)
-    columns = ["n_base", "adapter", "build_params", "query_params", "recall", "bytes_per_vector", "qps"]
+    columns = ["n_base", "adapter", "build_params", "query_params", "recall", "bytes_per_vector", "qps", *carry]
     table = ok[columns].sort_values(["n_base", "bytes_per_vector"]).reset_index(drop=True)
     values = table[["recall", "bytes_per_vector", "qps"]].to_numpy(float)
     sizes = table["n_base"].to_numpy()

@@ -21,6 +21,7 @@ from vecbench.reports.html.context import ReportContext, groups, slug
 from vecbench.reports.html.figure import byte_size, number
 from vecbench.reports.html.load_section import has_load_rows, load_section  # hook: issue 12
 from vecbench.reports.html.markup import Cell, cell, join, note, table, tag
+from vecbench.reports.html.memory_section import has_memory_frontier, memory_section  # hook: issue 14
 from vecbench.reports.html.plots import (
     compact_params,
     cost_charts,
@@ -448,6 +449,7 @@ SECTIONS: list[tuple[str, str, Callable[[ResultSet, ReportContext], Markup]]] = 
     ("best", "Best configuration", best),
     ("latency", "Latency percentiles vs recall", latency),
     ("costs", "Build time and index memory vs recall", costs),
+    ("memory", "Recall vs bytes per vector vs QPS", memory_section),  # hook: issue 14
     ("sizes", "Costs against base size", sizes),  # hook: issue 14
     ("filters", "Recall under filters", filters),
     ("load", "Latency under load", load_section),  # hook: issue 12
@@ -467,6 +469,7 @@ def _present(rs: ResultSet) -> dict[str, bool]:
         "best": sweep,
         "latency": sweep,
         "costs": sweep,
+        "memory": sweep and has_memory_frontier(rs.frame),  # hook: issue 14
         "sizes": sweep and has_sizes(rs.frame),  # hook: issue 14
         "filters": has_filtered_rows(rs.frame),
         "load": has_load_rows(rs.frame),  # hook: issue 12
