@@ -69,7 +69,7 @@ def main() -> None:
             f"  {metric:<16} {met}/{len(rows)} within {limit:g} ({kind}); median {errors.median():.3f}, worst {worst:.3f}"
         )
     for items in (10_000_000, 100_000_000):
-        answer = plan(frame, Target(items, 1000, 10, 0.95), machines_for(None, None), None)
+        answer = plan(frame, Target(items, 1000, 10, 0.95), machines_for(None, None), None, out)
         print()
         print(format_plan(answer))
         (out / f"plan-{items}.json").write_text(json.dumps(plain(answer), indent=2, allow_nan=False))

@@ -133,3 +133,74 @@ def test_the_example_price_table_loads() -> None:
 
     prices = load_prices(REPO_ROOT / "configs" / "prices.example.yaml")
     assert prices.date.isoformat() == "2026-12-01" and len(prices.priced()) == 3
+
+
+def test_fanout_tail_is_the_slowest_of_s_shards_from_the_measured_latencies(tmp_path: Path) -> None:
+    from vecbench.capacity.fanout import FanoutTail
+
+    samples = np.arange(1, 10_001, dtype=np.float64)  # 1..10,000 ms: quantile q is about 10,000 q
+    tail = FanoutTail(samples, 300_000)
+    assert tail.factor(1) == 1.0
+    assert tail.factor(2) == pytest.approx(np.quantile(samples, 0.99**0.5) / np.quantile(samples, 0.99))
+    assert tail.resolved(10) and not tail.resolved(1000)  # 0.99^(1/1000) needs 100,000 samples
+    assert tail.factor(1000) == pytest.approx(10_000 / np.quantile(samples, 0.99))  # the slowest sample
+
+    # a heavy tail above p99: one shard meets 10 ms, but the slowest of 2 does not
+    frame = measured(p99_ms=2.0)
+    raw_dir = tmp_path / "raw"
+    raw_dir.mkdir()
+    heavy = np.concatenate([np.full(983, 1.0), np.full(10, 2.0), np.full(7, 50.0)]) * 1e6  # ns: p99 2, p99.5 50
+    frame["raw_path"] = "raw/largest.npz"
+    np.savez(raw_dir / "largest.npz", latencies_ns=heavy.astype(np.int64))
+    machine = Machine("m", cores=16, mem_bytes=64 * GIB)
+    target = Target(100_000_000, 1000, 10, 0.95)  # 1e11 bytes: 2 shards
+    without = plan(frame, target, [machine], None)["families"]["faiss-hnsw"]
+    sharded = plan(frame, target, [machine], None, tmp_path)
+    option = sharded["families"]["faiss-hnsw"]
+    assert without["feasible"] and option["shards"]["value"] == 2
+    fanout = option["per_shard"]["fanout_p99_ms"]["value"]
+    assert fanout == pytest.approx(option["per_shard"]["latency_p99_ms"]["value"] * 25.0, rel=0.05)
+    assert not option["feasible"] and "fan-out p99 over 2 shards" in option["why_not"][0]
+    assert any("0.99^(1/S)" in a for a in sharded["assumptions"])
+
+
+def test_replicas_come_from_measured_throughput_under_load_where_a_load_sweep_ran() -> None:
+    """At the largest size an open-loop sweep held p99 <= 10 ms up to 2,000 QPS on one busy core,
+    while 4,000 QPS blew it: 16 cores carry 32,000 QPS, so 40,000 QPS needs 2 replicas (CPU time
+    alone, 0.5 ms at 50% utilisation, would say 16,000 per machine and 3 replicas)."""
+    static = measured()
+    static["point_key"] = [f"q{i}" for i in range(len(static))]
+    static["label"] = "faiss-hnsw"
+    largest = static.iloc[-1]
+    rates = [1000.0, 2000.0, 4000.0]
+    load = pd.DataFrame(
+        {
+            "adapter": "faiss-hnsw",
+            "label": "faiss-hnsw",
+            "build_params": largest["build_params"],
+            "query_params": largest["query_params"],
+            "status": "ok",
+            "n_base": largest["n_base"],
+            "load_mode": "open",
+            "offered_rate": rates,
+            "achieved_qps": rates,
+            "load_p99_ms": [1.0, 2.0, 50.0],
+            "errors": 0,
+            "cpu_utilisation": [0.5, 1.0, 1.0],
+            "served": False,
+            "arrivals": "poisson",
+            "burst": None,
+            "clients": None,
+            "query_key": largest["point_key"],
+            "p99_limit_ms": 5.0,
+            "point_key": ["l1", "l2", "l3"],
+        }
+    )
+    frame = pd.concat([static.assign(load_mode=None), load], ignore_index=True)
+    machine = Machine("m", cores=16, mem_bytes=64 * GIB)
+    answer = plan(frame, Target(1_000_000, 40_000, 10, 0.95), [machine], None)
+    option = answer["families"]["faiss-hnsw"]
+    assert option["replicas"]["value"] == 2 and option["replicas"]["from"] == "load sweep"
+    assert any("load sweep" in a for a in answer["assumptions"])
+    cpu_only = plan(static, Target(1_000_000, 40_000, 10, 0.95), [machine], None)["families"]["faiss-hnsw"]
+    assert cpu_only["replicas"]["value"] == 3 and cpu_only["replicas"]["from"] == "single-thread CPU time"

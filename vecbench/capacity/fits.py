@@ -104,8 +104,12 @@ class MetricFit:
 
 
 def _series(frame: pd.DataFrame, metric: str, scope: str) -> list[tuple[tuple[str, str, str], pd.Series]]:
-    """(configuration, value per n_base) for one metric: medians over rows of a size."""
+    """(configuration, value per n_base) for one metric: medians over the plain query points of a
+    size (a filtered or a load row of the same parameters measures something else)."""
     ok = frame[(frame["status"] == "ok") & frame[metric].notna()]
+    for column in ("pass_rate", "load_mode"):
+        if column in ok:
+            ok = ok[ok[column].isna()]
     keys = ["adapter", "build_params"] + (["query_params"] if scope == "query" else [])
     out = []
     for key, group in ok.groupby(keys, sort=True):

@@ -74,7 +74,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if not results.is_dir() or not store.exists():
         raise ConfigError(f"{results} holds no results; give the output folder of 'vecbench run'")
     frame = store.read()
-    answer = plan(frame, target, machines_for(machine, prices), prices)
+    answer = plan(frame, target, machines_for(machine, prices), prices, results)
     print(format_plan(answer))
     if args.json:
         atomic_write_text(Path(args.json), json.dumps(plain(answer), indent=2, allow_nan=False) + "\n")

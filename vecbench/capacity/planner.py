@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from vecbench.capacity.fanout import FanoutTail, fanout_tails
 from vecbench.capacity.fits import MetricFit, fit_results
+from vecbench.capacity.load_throughput import LoadThroughput, load_throughput
 from vecbench.capacity.prices import Machine, PriceTable
 from vecbench.errors import ConfigError
 
@@ -25,14 +28,31 @@ FAR_EXTRAPOLATION = 10.0  # target / largest measured size beyond which the answ
 MAX_SHARDS = 1_000_000
 NEEDED = ("index_bytes", "latency_p99_ms", "cpu_ms_per_query", "recall")
 
-ASSUMPTIONS = (
+MEMORY_ASSUMPTION = (
     f"memory per replica is the serialized index size (upper 90% bound) and must fit in "
-    f"{USABLE_MEMORY:.0%} of a machine's memory; build-time peaks and the process itself are not included",
-    "no load-test figures (per-core throughput under concurrency) exist in these results: replicas come "
-    f"from single-thread CPU time per query, with cores planned at {UTILISATION:.0%} utilisation",
+    f"{USABLE_MEMORY:.0%} of a machine's memory; build-time peaks and the process itself are not included"
+)
+CPU_ASSUMPTION = (
+    "replicas come from single-thread CPU time per query, with cores planned at "
+    f"{UTILISATION:.0%} utilisation (no load-test figures for the configuration)"
+)
+LOAD_ASSUMPTION = (
+    "where a load sweep measured the configuration, replicas come from its throughput per busy core at "
+    "the p99 limit (open loop), scaled to the shard size by the fitted CPU time per query and to the "
+    "machine by its cores (linear in cores)"
+)
+RECALL_ASSUMPTION = (
     "a sharded index is searched on every shard (scatter-gather); its recall is taken as one shard's "
-    "recall at the shard size, and its p99 as one shard's p99 (the slowest of S shards is slower: "
-    "see the sharding simulation for the fan-out tail)",
+    "recall at the shard size"
+)
+TAIL_ASSUMPTION = (
+    "its p99 is the slowest of S shards: the 0.99^(1/S) quantile of the measured single-query "
+    "latencies, as a factor over their p99, applied to the p99 predicted at the shard size (shards "
+    "taken as independent)"
+)
+NO_TAIL_ASSUMPTION = (
+    "no raw latencies were found for the fan-out tail: a sharded p99 is one shard's p99, which "
+    "understates the slowest of S shards"
 )
 
 
@@ -97,6 +117,7 @@ class Option:
     figures: dict[str, Figure]
     feasible: bool
     reasons: list[str] = field(default_factory=list)
+    replicas_from: str = "single-thread CPU time"
 
     @property
     def machines(self) -> int:
@@ -112,7 +133,7 @@ class Option:
             "machine": self.machine.as_dict(),
             "memory_per_replica_bytes": self.figures["index_bytes_total"].as_dict(),
             "shards": {"value": self.shards, "range_90": list(self.shards_range)},
-            "replicas": {"value": self.replicas, "range_90": list(self.replicas_range)},
+            "replicas": {"value": self.replicas, "range_90": list(self.replicas_range), "from": self.replicas_from},
             "machines": {
                 "value": self.machines,
                 "range_90": [
@@ -141,7 +162,17 @@ def _shards(fit: MetricFit, items: int, machine: Machine, which: int) -> int:
     return MAX_SHARDS
 
 
-def plan_option(fits: dict[str, MetricFit], target: Target, machine: Machine) -> Option:
+@dataclass(frozen=True)
+class Measured:
+    """What load sweeps and raw latencies add to the fits of one configuration, where present."""
+
+    load: LoadThroughput | None = None
+    tail: FanoutTail | None = None
+
+
+def plan_option(
+    fits: dict[str, MetricFit], target: Target, machine: Machine, measured: Measured = Measured()
+) -> Option:
     """Shards, replicas and the per-shard figures of one configuration on one machine."""
     memory = fits["index_bytes"]
     shards = _shards(memory, target.items, machine, 0)
@@ -155,16 +186,29 @@ def plan_option(fits: dict[str, MetricFit], target: Target, machine: Machine) ->
         "recall": figure(fits["recall"], n_shard),
     }
     cpu = figures["cpu_ms_per_query"]
+    load = measured.load
+    measured_cpu = fits["cpu_ms_per_query"].predict(load.n_base)[0] if load is not None else math.nan
 
     def replicas(cpu_ms: float) -> int:
-        per_machine_qps = machine.cores * UTILISATION * 1000.0 / max(cpu_ms, 1e-9)
+        if load is not None and measured_cpu > 0:  # measured under load, scaled to the shard's CPU cost
+            per_machine_qps = load.per_core_qps * machine.cores * measured_cpu / max(cpu_ms, 1e-9)
+        else:
+            per_machine_qps = machine.cores * UTILISATION * 1000.0 / max(cpu_ms, 1e-9)
         return max(1, math.ceil(target.qps / per_machine_qps))
 
     replica_range = (replicas(_bound(cpu.lower, cpu.value)), replicas(_bound(cpu.upper, cpu.value)))
+    one_shard = figures["latency_p99_ms"]
+    if measured.tail is not None and shards > 1:
+        factor = measured.tail.factor(shards)
+        figures["fanout_p99_ms"] = Figure(
+            one_shard.value * factor, one_shard.lower * factor, one_shard.upper * factor,
+            one_shard.heldout_rel_error, one_shard.model,
+        )  # fmt: skip
     reasons = []
-    p99, recall = figures["latency_p99_ms"], figures["recall"]
+    p99, recall = figures.get("fanout_p99_ms", one_shard), figures["recall"]
     if _bound(p99.upper, p99.value) > target.p99_ms:
-        reasons.append(f"p99 {p99.value:.3g} ms (upper {p99.upper:.3g}) exceeds {target.p99_ms:g} ms")
+        which = f"fan-out p99 over {shards} shards" if "fanout_p99_ms" in figures else "p99"
+        reasons.append(f"{which} {p99.value:.3g} ms (upper {p99.upper:.3g}) exceeds {target.p99_ms:g} ms")
     if _bound(recall.lower, recall.value) < target.recall:
         reasons.append(f"recall {recall.value:.3f} (lower {recall.lower:.3f}) is below {target.recall:g}")
     return Option(
@@ -179,6 +223,7 @@ def plan_option(fits: dict[str, MetricFit], target: Target, machine: Machine) ->
         figures=figures,
         feasible=not reasons,
         reasons=reasons,
+        replicas_from="load sweep" if load is not None else "single-thread CPU time",
     )
 
 
@@ -208,10 +253,15 @@ def _rank(option: Option) -> tuple[float, ...]:
 
 
 def plan(
-    frame: pd.DataFrame, target: Target, machines: Sequence[Machine], prices: PriceTable | None
+    frame: pd.DataFrame,
+    target: Target,
+    machines: Sequence[Machine],
+    prices: PriceTable | None,
+    out_dir: Path | None = None,
 ) -> dict[str, Any]:
     """The planner's answer: per index family the cheapest configuration that meets the target
-    (or, when none does, the closest one and why it fails), with the assumptions and warnings."""
+    (or, when none does, the closest one and why it fails), with the assumptions and warnings.
+    ``out_dir`` (the results folder) gives the raw latencies the fan-out tail is read from."""
     target.check()
     fits = fit_results(frame)
     configs = configurations(fits)
@@ -221,10 +271,14 @@ def plan(
             "bytes, p99 latency, CPU time and recall; run a config with sizes: [..] first"
         )
     largest = int(frame.loc[frame["status"] == "ok", "n_base"].max())
+    loads = load_throughput(frame, target.p99_ms)
+    tails = fanout_tails(frame, out_dir) if out_dir is not None else {}
     families: dict[str, Option] = {}
     for config in configs:
+        key = (config["recall"].adapter, config["recall"].build_params, config["recall"].query_params)
+        measured = Measured(loads.get(key), tails.get(key))
         for machine in machines:
-            option = plan_option(config, target, machine)
+            option = plan_option(config, target, machine, measured)
             best = families.get(option.adapter)
             if best is None or _rank(option) < _rank(best):
                 families[option.adapter] = option
@@ -245,7 +299,13 @@ def plan(
         },
         "largest_measured_size": largest,
         "prices": prices.as_dict() if prices is not None else None,
-        "assumptions": list(ASSUMPTIONS),
+        "assumptions": [
+            MEMORY_ASSUMPTION,
+            *([LOAD_ASSUMPTION] if loads else []),
+            CPU_ASSUMPTION,
+            RECALL_ASSUMPTION,
+            TAIL_ASSUMPTION if tails else NO_TAIL_ASSUMPTION,
+        ],
         "warnings": warnings,
         "families": {name: option.as_dict() for name, option in sorted(families.items())},
     }
@@ -268,7 +328,7 @@ def format_plan(answer: dict[str, Any]) -> str:
             f"{name:<18} {'yes' if o['feasible'] else 'no':<3} {o['machine']['name']:<14} "
             f"{_gib(mem['value']):>16} {_range(o['shards']):>12} {_range(o['replicas']):>12} "
             f"{_range(o['machines']):>12} {('-' if cost is None else f'{cost:,.0f}'):>12} "
-            f"{shard['latency_p99_ms']['value']:>8.3g} {shard['recall']['value']:>7.3f}  "
+            f"{shard.get('fanout_p99_ms', shard['latency_p99_ms'])['value']:>8.3g} {shard['recall']['value']:>7.3f}  "
             f"{o['configuration']['build']} {o['configuration']['query']}"
         )
         for reason in o["why_not"]:
